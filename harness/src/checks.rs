@@ -1,0 +1,927 @@
+//! Check evaluation: one function per check kind of the scenario format, each judging an
+//! exchange and saying what it expected and what it saw. Verdicts are drawn only from the wire.
+
+use base64::Engine as _;
+use serde_json::Value;
+
+use crate::scenario::{Expectation, JsonSpec, MessageSelector, MetaKeysSpec, StreamSpec};
+use crate::transport::{HttpOutcome, StreamEnd, TransportError};
+use crate::wire::{Wire, describe_final};
+
+/// Outcome of one check before levels and strictness are applied.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Judgement {
+    Pass {
+        actual: String,
+    },
+    /// The server did not do what was expected.
+    Fail {
+        expected: String,
+        actual: String,
+    },
+    /// The harness could not judge (e.g. it could not connect).
+    Error(String),
+}
+
+/// Everything a check may look at.
+pub struct Ctx<'a> {
+    pub outcome: &'a HttpOutcome,
+    pub wire: &'a Wire,
+    /// The JSON-RPC id the step sent, when it sent one.
+    pub sent_id: Option<&'a Value>,
+    /// The method the step sent (for schema dispatch).
+    pub method: Option<&'a str>,
+    /// For `tools/call`: the tool's definition from the server's `tools/list`.
+    pub tool: Option<&'a Value>,
+}
+
+fn pass(actual: impl Into<String>) -> Judgement {
+    Judgement::Pass {
+        actual: actual.into(),
+    }
+}
+
+fn fail(expected: impl Into<String>, actual: impl Into<String>) -> Judgement {
+    Judgement::Fail {
+        expected: expected.into(),
+        actual: actual.into(),
+    }
+}
+
+/// A connect failure means the harness could not test; anything after connecting is the
+/// server's doing and can fail a check.
+fn no_response(ctx: &Ctx, expected: String) -> Judgement {
+    match &ctx.outcome.error {
+        Some(TransportError::Connect(e)) => Judgement::Error(format!("could not connect: {e}")),
+        Some(TransportError::InvalidRequest(e)) => {
+            Judgement::Error(format!("request could not be built: {e}"))
+        }
+        Some(e) => fail(expected, format!("no HTTP response: {e}")),
+        None => fail(expected, "no HTTP response"),
+    }
+}
+
+/// `Some(reason)` when the expectation's `when` does not hold for this exchange.
+pub fn not_applicable(e: &Expectation, ctx: &Ctx) -> Option<String> {
+    let when = e.when?;
+    let r = ctx.outcome.response.as_ref()?;
+    match (when, r.sse.is_some()) {
+        (crate::scenario::When::Sse, false) => {
+            Some("the server answered with plain JSON, not an SSE stream".into())
+        }
+        (crate::scenario::When::Json, true) => {
+            Some("the server answered with an SSE stream, not plain JSON".into())
+        }
+        _ => None,
+    }
+}
+
+pub fn evaluate(e: &Expectation, ctx: &Ctx) -> Judgement {
+    if let Some(needle) = &e.body_contains {
+        let expected = format!("a body containing {needle:?}");
+        let Some(r) = &ctx.outcome.response else {
+            return no_response(ctx, expected);
+        };
+        let text = r.body_text();
+        return if text.contains(needle.as_str()) {
+            pass(format!("body contains {needle:?}"))
+        } else {
+            fail(
+                expected,
+                format!("HTTP {}: {}", r.status, crate::util::clip(&text, 300)),
+            )
+        };
+    }
+    if e.tool_schemas.is_some() {
+        return crate::lint::tool_schemas(ctx);
+    }
+    if e.x_mcp_headers.is_some() {
+        return crate::lint::x_mcp_headers(ctx);
+    }
+    if e.output_schema.is_some() {
+        return crate::lint::output_schema(ctx);
+    }
+    if e.structured_mirrored.is_some() {
+        return crate::lint::structured_mirrored(ctx);
+    }
+    if e.error_code_allowed.is_some() {
+        return crate::lint::error_code_allowed(ctx);
+    }
+    if let Some(s) = &e.status {
+        let expected = format!("HTTP status {}", s.describe());
+        let Some(r) = &ctx.outcome.response else {
+            return no_response(ctx, expected);
+        };
+        return if s.patterns().iter().any(|p| p.matches(r.status)) {
+            pass(format!("HTTP {}", r.status))
+        } else {
+            fail(
+                expected,
+                format!(
+                    "HTTP {}: {}",
+                    r.status,
+                    describe_final(ctx.outcome, ctx.wire)
+                ),
+            )
+        };
+    }
+    if let Some(h) = &e.header {
+        let Some(r) = &ctx.outcome.response else {
+            return no_response(ctx, format!("header {}", h.name));
+        };
+        let value = r.header(&h.name);
+        if let Some(want) = h.present {
+            let expected = if want {
+                format!("header {} present", h.name)
+            } else {
+                format!("no header {}", h.name)
+            };
+            let actual = match value {
+                Some(v) => format!("{}: {v}", h.name),
+                None => format!("no {} header", h.name),
+            };
+            return if value.is_some() == want {
+                pass(actual)
+            } else {
+                fail(expected, actual)
+            };
+        }
+        let Some(v) = value else {
+            return fail(
+                format!("header {}", h.name),
+                format!("no {} header", h.name),
+            );
+        };
+        if let Some(want) = &h.equals {
+            return if v == want {
+                pass(format!("{}: {v}", h.name))
+            } else {
+                fail(format!("{}: {want}", h.name), format!("{}: {v}", h.name))
+            };
+        }
+        if let Some(re) = &h.matches {
+            let ok = regex::Regex::new(re).is_ok_and(|r| r.is_match(v));
+            return if ok {
+                pass(format!("{}: {v}", h.name))
+            } else {
+                fail(
+                    format!("{} matching /{re}/", h.name),
+                    format!("{}: {v}", h.name),
+                )
+            };
+        }
+    }
+    if let Some(ct) = &e.content_type {
+        let want = ct.to_vec();
+        let expected = format!("Content-Type {}", want.join(" or "));
+        let Some(r) = &ctx.outcome.response else {
+            return no_response(ctx, expected);
+        };
+        let got = r.media_type();
+        let actual = format!(
+            "Content-Type {}",
+            r.header("content-type").unwrap_or("absent")
+        );
+        return if got
+            .as_deref()
+            .is_some_and(|g| want.iter().any(|w| w.eq_ignore_ascii_case(g)))
+        {
+            pass(actual)
+        } else {
+            fail(expected, actual)
+        };
+    }
+    if let Some(code) = e.error {
+        let expected = format!("JSON-RPC error {code}");
+        if ctx.outcome.response.is_none() {
+            return no_response(ctx, expected);
+        }
+        let got = ctx
+            .wire
+            .final_json()
+            .and_then(|v| v.get("error"))
+            .and_then(|e| e.get("code"))
+            .and_then(|c| c.as_i64());
+        let actual = describe_final(ctx.outcome, ctx.wire);
+        return if got == Some(code) {
+            pass(actual)
+        } else {
+            fail(expected, actual)
+        };
+    }
+    if let Some(want) = e.result {
+        let expected = if want {
+            "a JSON-RPC result"
+        } else {
+            "no JSON-RPC result"
+        };
+        if ctx.outcome.response.is_none() {
+            return no_response(ctx, expected.into());
+        }
+        let got = ctx
+            .wire
+            .final_json()
+            .is_some_and(|v| v.get("result").is_some());
+        let actual = describe_final(ctx.outcome, ctx.wire);
+        return if got == want {
+            pass(actual)
+        } else {
+            fail(expected, actual)
+        };
+    }
+    if e.id_echo.is_some() {
+        let Some(sent) = ctx.sent_id else {
+            return Judgement::Error("the step sent no id to compare with".into());
+        };
+        let expected = format!("response id {sent} (same value and JSON type)");
+        if ctx.outcome.response.is_none() {
+            return no_response(ctx, expected);
+        }
+        return match ctx.wire.final_json() {
+            Some(v) => match v.get("id") {
+                Some(id) if id == sent => pass(format!("id {id}")),
+                Some(id) => fail(expected, format!("id {id}")),
+                None => fail(expected, "response without id"),
+            },
+            None => fail(expected, describe_final(ctx.outcome, ctx.wire)),
+        };
+    }
+    if let Some(want) = e.body_empty {
+        let expected = if want {
+            "an empty body"
+        } else {
+            "a non-empty body"
+        };
+        let Some(r) = &ctx.outcome.response else {
+            return no_response(ctx, expected.into());
+        };
+        let actual = if r.body.is_empty() {
+            "empty body".to_string()
+        } else {
+            format!(
+                "{} bytes: {}",
+                r.body.len(),
+                crate::util::clip(&r.body_text(), 200)
+            )
+        };
+        return if r.body.is_empty() == want {
+            pass(actual)
+        } else {
+            fail(expected, actual)
+        };
+    }
+    if e.schema_valid.is_some() {
+        if ctx.outcome.response.is_none() {
+            return no_response(ctx, "schema-valid messages".into());
+        }
+        let problems = schema_problems(ctx);
+        if ctx.wire.messages.is_empty() {
+            return fail("a JSON-RPC message", describe_final(ctx.outcome, ctx.wire));
+        }
+        return match problems.first() {
+            None => pass(format!("{} message(s) valid", ctx.wire.messages.len())),
+            Some(_) => fail(
+                "every message valid against the revision's schema",
+                summarize(&problems),
+            ),
+        };
+    }
+    if e.no_server_requests.is_some() {
+        if ctx.outcome.response.is_none() {
+            return no_response(ctx, "no JSON-RPC requests from the server".into());
+        }
+        let reqs: Vec<String> = ctx
+            .wire
+            .messages
+            .iter()
+            .filter(|m| m.is_request())
+            .map(|m| crate::util::clip(&m.text, 160))
+            .collect();
+        return if reqs.is_empty() {
+            pass(format!(
+                "{} message(s), none a request",
+                ctx.wire.messages.len()
+            ))
+        } else {
+            fail(
+                "no JSON-RPC requests from the server",
+                format!("request(s): {}", reqs.join(" | ")),
+            )
+        };
+    }
+    if let Some(s) = &e.stream {
+        return stream_check(s, ctx);
+    }
+    if let Some(m) = &e.meta_keys {
+        return meta_keys_check(m, ctx);
+    }
+    if let Some(want) = e.answered {
+        let expected = if want {
+            "a complete HTTP response below 500"
+        } else {
+            "no response"
+        };
+        let got = match (&ctx.outcome.response, &ctx.outcome.error) {
+            (_, Some(TransportError::Connect(e))) => {
+                return Judgement::Error(format!("could not connect: {e}"));
+            }
+            (Some(r), None) => Ok(r.status),
+            (_, Some(e)) => Err(e.to_string()),
+            (None, None) => Err("no response".into()),
+        };
+        return match got {
+            Ok(s) if s < 500 => {
+                if want {
+                    pass(format!("HTTP {s}"))
+                } else {
+                    fail(expected, format!("HTTP {s}"))
+                }
+            }
+            Ok(s) => fail(
+                expected,
+                format!("HTTP {s}: {}", describe_final(ctx.outcome, ctx.wire)),
+            ),
+            Err(e) => fail(expected, e),
+        };
+    }
+    if let Some(j) = &e.json {
+        return json_check(j, ctx);
+    }
+    Judgement::Error("expectation has no check kind".into())
+}
+
+/// Schema problems across every message of the exchange, with where they are.
+pub fn schema_problems(ctx: &Ctx) -> Vec<(usize, String, String)> {
+    let mut out = Vec::new();
+    let method = ctx.method.unwrap_or("");
+    for (i, m) in ctx.wire.messages.iter().enumerate() {
+        let v = match &m.value {
+            Ok(v) => v,
+            Err(e) => {
+                out.push((i, String::new(), format!("not JSON: {e}")));
+                continue;
+            }
+        };
+        let errors = if Some(i) == ctx.wire.final_index {
+            mcpcheck_schemas::validate_response(method, v)
+        } else {
+            mcpcheck_schemas::validate_notification(v)
+        };
+        for e in errors {
+            out.push((i, e.pointer, format!("{} ({})", e.message, e.definition)));
+        }
+    }
+    out
+}
+
+pub fn summarize(problems: &[(usize, String, String)]) -> String {
+    let mut parts: Vec<String> = problems
+        .iter()
+        .take(5)
+        .map(|(i, ptr, msg)| {
+            let at = if ptr.is_empty() {
+                "/".to_string()
+            } else {
+                ptr.clone()
+            };
+            format!("message {}: {at}: {msg}", i + 1)
+        })
+        .collect();
+    if problems.len() > 5 {
+        parts.push(format!("… and {} more", problems.len() - 5));
+    }
+    parts.join("; ")
+}
+
+fn stream_check(s: &StreamSpec, ctx: &Ctx) -> Judgement {
+    let Some(r) = &ctx.outcome.response else {
+        return no_response(ctx, "an HTTP response".into());
+    };
+    if let Some(want) = s.sse {
+        let is = r.sse.is_some();
+        let actual = format!(
+            "Content-Type {}",
+            r.header("content-type").unwrap_or("absent")
+        );
+        let expected = if want {
+            "an SSE stream (text/event-stream)"
+        } else {
+            "a plain JSON response"
+        };
+        return if is == want {
+            pass(actual)
+        } else {
+            fail(expected, actual)
+        };
+    }
+    let Some(sse) = &r.sse else {
+        // Stream rules hold vacuously for a single JSON body only when asked about ordering;
+        // a check that needs a stream reports that none came.
+        return fail(
+            "an SSE stream (text/event-stream)",
+            format!(
+                "Content-Type {}",
+                r.header("content-type").unwrap_or("absent")
+            ),
+        );
+    };
+    let Some(fi) = sse.final_index else {
+        return fail(
+            "a final JSON-RPC response on the stream",
+            format!(
+                "{} event(s), no final response ({:?})",
+                sse.events.len(),
+                sse.end
+            ),
+        );
+    };
+    if s.nothing_after_final.is_some() {
+        let after = sse.events.len() - fi - 1;
+        return if after == 0 {
+            pass("nothing after the final response")
+        } else {
+            let first = crate::util::clip(&sse.events[fi + 1].data, 160);
+            fail(
+                "nothing after the final response",
+                format!("{after} event(s) after it, first: {first}"),
+            )
+        };
+    }
+    if s.closes.is_some() {
+        return match &sse.end {
+            StreamEnd::Closed => pass("stream closed after the final response"),
+            StreamEnd::LeftOpen => fail(
+                "the stream closes after the final response",
+                "stream still open after the final response",
+            ),
+            other => fail(
+                "the stream closes after the final response",
+                format!("{other:?}"),
+            ),
+        };
+    }
+    if s.only_notifications_before_final.is_some() {
+        let bad: Vec<String> = ctx.wire.messages[..fi]
+            .iter()
+            .filter(|m| !m.is_notification())
+            .map(|m| crate::util::clip(&m.text, 160))
+            .collect();
+        return if bad.is_empty() {
+            pass(format!("{fi} notification(s) before the final response"))
+        } else {
+            fail(
+                "only notifications before the final response",
+                format!("non-notification(s): {}", bad.join(" | ")),
+            )
+        };
+    }
+    if let Some(n) = s.min_notifications {
+        let count = ctx.wire.messages[..fi]
+            .iter()
+            .filter(|m| m.is_notification())
+            .count();
+        return if count >= n {
+            pass(format!("{count} notification(s) before the final response"))
+        } else {
+            fail(
+                format!("at least {n} notification(s) before the final response"),
+                format!("{count}"),
+            )
+        };
+    }
+    Judgement::Error("stream: no condition given".into())
+}
+
+/// `_meta` key grammar (prefix labels, name characters) and the reserved MCP prefixes.
+pub fn meta_key_problem(key: &str) -> Option<String> {
+    const EXEMPT: &[&str] = &["traceparent", "tracestate", "baggage", "progressToken"];
+    if EXEMPT.contains(&key) {
+        return None;
+    }
+    let (prefix, name) = match key.rfind('/') {
+        Some(i) => (Some(&key[..i]), &key[i + 1..]),
+        None => (None, key),
+    };
+    if let Some(p) = prefix {
+        let labels: Vec<&str> = p.split('.').collect();
+        for l in &labels {
+            let b = l.as_bytes();
+            let ok = !b.is_empty()
+                && b[0].is_ascii_alphabetic()
+                && b[b.len() - 1].is_ascii_alphanumeric()
+                && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-');
+            if !ok {
+                return Some(format!(
+                    "prefix label {l:?} must start with a letter, end with a letter or digit, and hold only letters, digits and '-'"
+                ));
+            }
+        }
+        if labels.len() >= 2 && (labels[1] == "modelcontextprotocol" || labels[1] == "mcp") {
+            const KNOWN: &[&str] = &[
+                "io.modelcontextprotocol/protocolVersion",
+                "io.modelcontextprotocol/clientCapabilities",
+                "io.modelcontextprotocol/clientInfo",
+                "io.modelcontextprotocol/logLevel",
+                "io.modelcontextprotocol/serverInfo",
+                "io.modelcontextprotocol/subscriptionId",
+                "io.modelcontextprotocol/tasks",
+                "io.modelcontextprotocol/related-task",
+            ];
+            if !KNOWN.contains(&key) {
+                return Some(format!(
+                    "prefix {p:?} is reserved for keys MCP defines, and {key:?} is not one"
+                ));
+            }
+        }
+    }
+    if !name.is_empty() {
+        let b = name.as_bytes();
+        let ok = b[0].is_ascii_alphanumeric()
+            && b[b.len() - 1].is_ascii_alphanumeric()
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'));
+        if !ok {
+            return Some(format!(
+                "name {name:?} must start and end with a letter or digit and hold only letters, digits, '-', '_' and '.'"
+            ));
+        }
+    } else if prefix.is_none() {
+        return Some("empty key".into());
+    }
+    None
+}
+
+fn meta_keys_check(m: &MetaKeysSpec, ctx: &Ctx) -> Judgement {
+    if ctx.outcome.response.is_none() {
+        return no_response(ctx, "_meta keys following the key grammar".into());
+    }
+    let mut bad = Vec::new();
+    let mut seen = 0usize;
+    if let Some(ptr) = &m.keys_of {
+        let Some(v) = ctx.wire.final_json() else {
+            return fail(
+                format!("an object at {ptr}"),
+                describe_final(ctx.outcome, ctx.wire),
+            );
+        };
+        match v.pointer(ptr) {
+            Some(Value::Object(o)) => {
+                for k in o.keys() {
+                    seen += 1;
+                    if let Some(p) = meta_key_problem(k) {
+                        bad.push(format!("{ptr}: key {k:?}: {p}"));
+                    }
+                }
+            }
+            Some(other) => {
+                return fail(
+                    format!("an object at {ptr}"),
+                    crate::util::clip(&other.to_string(), 120).to_string(),
+                );
+            }
+            None => return pass(format!("no object at {ptr}: nothing to lint")),
+        }
+    } else {
+        fn walk(v: &Value, path: String, bad: &mut Vec<String>, seen: &mut usize) {
+            match v {
+                Value::Object(o) => {
+                    for (k, x) in o {
+                        let p = format!("{path}/{}", k.replace('~', "~0").replace('/', "~1"));
+                        if k == "_meta"
+                            && let Value::Object(meta) = x
+                        {
+                            for mk in meta.keys() {
+                                *seen += 1;
+                                if let Some(prob) = meta_key_problem(mk) {
+                                    bad.push(format!("{p}: key {mk:?}: {prob}"));
+                                }
+                            }
+                        }
+                        walk(x, p, bad, seen);
+                    }
+                }
+                Value::Array(a) => {
+                    for (i, x) in a.iter().enumerate() {
+                        walk(x, format!("{path}/{i}"), bad, seen);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (i, msg) in ctx.wire.messages.iter().enumerate() {
+            if let Some(v) = msg.json() {
+                walk(v, format!("message {}:", i + 1), &mut bad, &mut seen);
+            }
+        }
+    }
+    if bad.is_empty() {
+        pass(format!("{seen} key(s) checked"))
+    } else {
+        fail("keys following the _meta key grammar", bad.join("; "))
+    }
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+fn show(v: &Value) -> String {
+    crate::util::clip(&v.to_string(), 200)
+}
+
+/// Judges one value (or its absence) against a `json` condition.
+fn json_condition(j: &JsonSpec, found: Option<&Value>) -> Result<String, (String, String)> {
+    let ptr = &j.pointer;
+    let actual_of = |v: Option<&Value>| match v {
+        Some(v) => format!("{ptr} = {}", show(v)),
+        None => format!("{ptr} absent"),
+    };
+    let actual = actual_of(found);
+    if let Some(want) = j.exists {
+        return if found.is_some() == want {
+            Ok(actual)
+        } else {
+            Err((
+                if want {
+                    format!("{ptr} present")
+                } else {
+                    format!("{ptr} absent")
+                },
+                actual,
+            ))
+        };
+    }
+    let Some(v) = found else {
+        return Err((format!("{ptr} present"), actual));
+    };
+    if let Some(want) = &j.equals {
+        return if v == want {
+            Ok(actual)
+        } else {
+            Err((format!("{ptr} = {}", show(want)), actual))
+        };
+    }
+    if let Some(want) = &j.not_equals {
+        return if v != want {
+            Ok(actual)
+        } else {
+            Err((format!("{ptr} ≠ {}", show(want)), actual))
+        };
+    }
+    if let Some(list) = &j.one_of {
+        return if list.contains(v) {
+            Ok(actual)
+        } else {
+            Err((
+                format!("{ptr} one of {}", show(&Value::Array(list.clone()))),
+                actual,
+            ))
+        };
+    }
+    if let Some(re) = &j.matches {
+        let ok = v
+            .as_str()
+            .is_some_and(|s| regex::Regex::new(re).is_ok_and(|r| r.is_match(s)));
+        return if ok {
+            Ok(actual)
+        } else {
+            Err((format!("{ptr} a string matching /{re}/"), actual))
+        };
+    }
+    if let Some(types) = &j.json_type {
+        let types = types.to_vec();
+        let t = json_type(v);
+        let ok = types
+            .iter()
+            .any(|w| w == t || (w == "number" && t == "integer"));
+        return if ok {
+            Ok(actual)
+        } else {
+            Err((
+                format!("{ptr} of type {}", types.join(" or ")),
+                format!("{ptr} is {t}: {}", show(v)),
+            ))
+        };
+    }
+    if let Some(want) = &j.contains {
+        let ok = match (v, want) {
+            (Value::Array(a), w) => a.contains(w),
+            (Value::String(s), Value::String(w)) => s.contains(w.as_str()),
+            _ => false,
+        };
+        return if ok {
+            Ok(actual)
+        } else {
+            Err((format!("{ptr} containing {}", show(want)), actual))
+        };
+    }
+    if let Some(sup) = &j.subset_of {
+        let (Value::Array(a), Value::Array(s)) = (v, sup) else {
+            return Err((format!("{ptr} an array within {}", show(sup)), actual));
+        };
+        let extra: Vec<&Value> = a.iter().filter(|x| !s.contains(x)).collect();
+        return if extra.is_empty() {
+            Ok(actual)
+        } else {
+            Err((
+                format!("every element of {ptr} in {}", show(sup)),
+                format!(
+                    "{actual}; not in it: {}",
+                    show(&Value::Array(extra.into_iter().cloned().collect()))
+                ),
+            ))
+        };
+    }
+    if j.min_length.is_some() || j.max_length.is_some() {
+        let len = match v {
+            Value::Array(a) => a.len(),
+            Value::String(s) => s.chars().count(),
+            Value::Object(o) => o.len(),
+            _ => return Err((format!("{ptr} with a length"), actual)),
+        };
+        let lo = j.min_length.unwrap_or(0);
+        let hi = j.max_length.unwrap_or(usize::MAX);
+        let range = match (j.min_length, j.max_length) {
+            (Some(a), Some(b)) => format!("between {a} and {b}"),
+            (Some(a), None) => format!("at least {a}"),
+            (None, Some(b)) => format!("at most {b}"),
+            _ => unreachable!(),
+        };
+        return if (lo..=hi).contains(&len) {
+            Ok(format!("{ptr} has length {len}"))
+        } else {
+            Err((
+                format!("{ptr} of length {range}"),
+                format!("{ptr} has length {len}"),
+            ))
+        };
+    }
+    if let Some(min) = j.minimum {
+        let ok = v.is_i64() && v.as_i64().is_some_and(|n| n as f64 >= min) || v.is_u64();
+        return if ok {
+            Ok(actual)
+        } else {
+            Err((format!("{ptr} an integer ≥ {min}"), actual))
+        };
+    }
+    if let Some(want) = j.base64 {
+        let ok = v
+            .as_str()
+            .is_some_and(|s| base64::engine::general_purpose::STANDARD.decode(s).is_ok());
+        return if ok == want {
+            Ok(actual)
+        } else {
+            Err((
+                format!("{ptr} {}valid base64", if want { "" } else { "not " }),
+                actual,
+            ))
+        };
+    }
+    Err(("a condition".into(), "none given".into()))
+}
+
+/// Expands `*` segments of a JSON pointer over arrays and objects. The last value is `None`
+/// where the path below a wildcard does not exist.
+pub fn expand_pointer<'a>(v: &'a Value, pointer: &str) -> Vec<(String, Option<&'a Value>)> {
+    let segs: Vec<&str> = pointer.split('/').skip(1).collect();
+    let mut out = Vec::new();
+    fn go<'a>(
+        v: Option<&'a Value>,
+        segs: &[&str],
+        path: String,
+        out: &mut Vec<(String, Option<&'a Value>)>,
+    ) {
+        let Some((first, rest)) = segs.split_first() else {
+            out.push((path, v));
+            return;
+        };
+        match (*first, v) {
+            ("*", Some(Value::Array(a))) => {
+                for (i, x) in a.iter().enumerate() {
+                    go(Some(x), rest, format!("{path}/{i}"), out);
+                }
+            }
+            ("*", Some(Value::Object(o))) => {
+                for (k, x) in o {
+                    go(
+                        Some(x),
+                        rest,
+                        format!("{path}/{}", k.replace('~', "~0").replace('/', "~1")),
+                        out,
+                    );
+                }
+            }
+            ("*", _) => {}
+            (seg, v) => {
+                let next = v.and_then(|v| v.pointer(&format!("/{seg}")));
+                go(next, rest, format!("{path}/{seg}"), out);
+            }
+        }
+    }
+    go(Some(v), &segs, String::new(), &mut out);
+    out
+}
+
+fn json_check(j: &JsonSpec, ctx: &Ctx) -> Judgement {
+    if ctx.outcome.response.is_none() {
+        return no_response(ctx, format!("a JSON-RPC response with {}", j.pointer));
+    }
+    match j.selector {
+        MessageSelector::Final => {
+            let Some(v) = ctx.wire.final_json() else {
+                return fail(
+                    format!("a JSON-RPC response with {}", j.pointer),
+                    describe_final(ctx.outcome, ctx.wire),
+                );
+            };
+            if !j.pointer.split('/').any(|seg| seg == "*") {
+                return match json_condition(j, v.pointer(&j.pointer)) {
+                    Ok(a) => pass(a),
+                    Err((e, a)) => fail(e, a),
+                };
+            }
+            // A `*` segment: the condition must hold at every match.
+            let matches = expand_pointer(v, &j.pointer);
+            if matches.is_empty() {
+                return pass(format!("no element matches {}", j.pointer));
+            }
+            for (path, found) in &matches {
+                let concrete = JsonSpec {
+                    pointer: path.clone(),
+                    ..j.clone()
+                };
+                if let Err((e, a)) = json_condition(&concrete, *found) {
+                    return fail(format!("for every {}: {e}", j.pointer), a);
+                }
+            }
+            pass(format!("{} element(s) match", matches.len()))
+        }
+        MessageSelector::Every | MessageSelector::Any => {
+            let msgs: Vec<&Value> = ctx.wire.messages.iter().filter_map(|m| m.json()).collect();
+            if msgs.is_empty() {
+                return fail("JSON-RPC messages", describe_final(ctx.outcome, ctx.wire));
+            }
+            let results: Vec<_> = msgs
+                .iter()
+                .map(|v| json_condition(j, v.pointer(&j.pointer)))
+                .collect();
+            if j.selector == MessageSelector::Every {
+                match results.iter().enumerate().find(|(_, r)| r.is_err()) {
+                    None => pass(format!("all {} message(s) match", msgs.len())),
+                    Some((i, Err((e, a)))) => fail(
+                        format!("every message: {e}"),
+                        format!("message {}: {a}", i + 1),
+                    ),
+                    Some(_) => unreachable!(),
+                }
+            } else if let Some(Ok(a)) = results.iter().find(|r| r.is_ok()) {
+                pass(a.clone())
+            } else {
+                let (e, _) = results[0].clone().unwrap_err();
+                fail(
+                    format!("some message: {e}"),
+                    format!("none of {} message(s) matched", msgs.len()),
+                )
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::meta_key_problem;
+
+    #[test]
+    fn meta_key_grammar() {
+        for ok in [
+            "io.modelcontextprotocol/serverInfo",
+            "com.example/x",
+            "com.example/",
+            "plain-name",
+            "a.b_c-d",
+            "traceparent",
+            "com.example.mcp/ok",
+        ] {
+            assert_eq!(meta_key_problem(ok), None, "{ok}");
+        }
+        for bad in [
+            "io.modelcontextprotocol/debug",
+            "dev.mcp/x",
+            "1com.example/x",
+            "com.example-/x",
+            "com.example/-x",
+            "com.example/x!",
+            "",
+        ] {
+            assert!(meta_key_problem(bad).is_some(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,512 @@
+//! The `mcpcheck` command line: `run`, `list`, `explain`, `serve`.
+//!
+//! Exit codes: 0 no check failed; 1 a check failed; 2 usage or configuration error; 3 the
+//! target could not be reached at all.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use mcpcheck_reports::{ConsoleOptions, RunRecord, Summary, Target, ToolInfo};
+use serde::Deserialize;
+
+use crate::catalogue::Catalogue;
+use crate::engine::{RunOptions, Runner};
+use crate::library::Library;
+use crate::transport::{Transport, TransportConfig};
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FAILED: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+pub const EXIT_UNREACHABLE: i32 = 3;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "mcpcheck",
+    version,
+    about = "Conformance tests for MCP servers (revision 2026-07-28)"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the scenarios against a server (the bundled reference server when no --url is given).
+    Run(RunArgs),
+    /// List the scenarios and the requirement catalogue.
+    List(ListArgs),
+    /// Explain a requirement id (or a scenario id): the rule, its source and the checks that test it.
+    Explain { id: String },
+    /// Run the bundled reference server.
+    Serve(mcpcheck_reference_server::ServeArgs),
+}
+
+#[derive(clap::Args, Debug, Default)]
+pub struct RunArgs {
+    /// Streamable HTTP endpoint of the server under test, e.g. http://127.0.0.1:3000/mcp.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// With no --url: start the bundled reference server with this fault mode.
+    #[arg(long, conflicts_with = "url")]
+    pub fault: Option<String>,
+    /// Write the JSON run record here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Write a JUnit XML report here.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    /// SHOULD-level violations fail the run.
+    #[arg(long)]
+    pub strict: bool,
+    /// Only scenarios whose id matches (glob, `*` wildcard) or that check this requirement id.
+    /// Repeatable; comma-separated lists are accepted.
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Extra scenario directory (adds scenarios, or overrides embedded ones by id). Repeatable.
+    #[arg(long)]
+    pub scenarios: Vec<PathBuf>,
+    /// YAML config file: url, fixtures (official name → your name), headers, timeouts.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Scenarios run at once.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// Seconds allowed for one whole exchange.
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// Seconds allowed to connect.
+    #[arg(long, value_name = "SECONDS")]
+    pub connect_timeout: Option<f64>,
+    /// Largest response body read, in bytes.
+    #[arg(long, value_name = "BYTES")]
+    pub max_body: Option<usize>,
+    /// List passing checks too.
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// Colour: auto (TTY and no NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ListArgs {
+    /// List the requirement catalogue instead of scenarios.
+    #[arg(long)]
+    pub requirements: bool,
+    #[arg(long)]
+    pub scenarios: Vec<PathBuf>,
+}
+
+/// The `--config` file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Official fixture name → the server's own tool, prompt or resource name.
+    #[serde(default)]
+    pub fixtures: BTreeMap<String, String>,
+    /// Headers sent on every request.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default)]
+    pub timeout_seconds: Option<f64>,
+    #[serde(default)]
+    pub connect_timeout_seconds: Option<f64>,
+    #[serde(default)]
+    pub max_body_bytes: Option<usize>,
+}
+
+pub fn load_config(path: &std::path::Path) -> Result<ConfigFile, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("error: cannot read config {}: {e}", path.display()))?;
+    serde_saphyr::from_str(&text).map_err(|e| {
+        let s = e
+            .to_string()
+            .replace("<input>", &path.display().to_string());
+        if s.starts_with("error") {
+            s
+        } else {
+            format!("error: {s}")
+        }
+    })
+}
+
+fn seconds(name: &str, v: f64) -> Result<Duration, String> {
+    if v.is_finite() && v > 0.0 && v < 86_400.0 {
+        Ok(Duration::from_secs_f64(v))
+    } else {
+        Err(format!(
+            "error: {name} must be a positive number of seconds, got {v}"
+        ))
+    }
+}
+
+pub fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+                && std::env::var("TERM").map_or(true, |t| t != "dumb")
+        }
+    }
+}
+
+pub async fn main_with(cli: Cli) -> i32 {
+    match cli.command {
+        Command::Run(args) => match run(args).await {
+            Ok(code) => code,
+            Err((code, msg)) => {
+                eprintln!("{msg}");
+                code
+            }
+        },
+        Command::List(args) => list(args),
+        Command::Explain { id } => explain(&id),
+        Command::Serve(args) => mcpcheck_reference_server::run_cli(args).await,
+    }
+}
+
+fn load_library(dirs: &[PathBuf], catalogue: &Catalogue) -> Result<Library, (i32, String)> {
+    Library::load(dirs, catalogue).map_err(|errors| {
+        let mut s = String::new();
+        for e in &errors {
+            s.push_str(&e.to_string());
+            s.push_str("\n\n");
+        }
+        s.push_str(&format!(
+            "{} problem(s) in scenario files; nothing was run.",
+            errors.len()
+        ));
+        (EXIT_USAGE, s)
+    })
+}
+
+/// Runs the scenarios and writes the reports. `Err((exit code, message))` for usage errors and
+/// unreachable targets.
+pub async fn run(args: RunArgs) -> Result<i32, (i32, String)> {
+    let (record, console) = run_to_record(&args).await?;
+    print!("{console}");
+    write_reports(&args, &record)?;
+    let failed = record.summary.failed > 0;
+    Ok(if failed { EXIT_FAILED } else { EXIT_OK })
+}
+
+pub fn write_reports(args: &RunArgs, record: &RunRecord) -> Result<(), (i32, String)> {
+    let write = |path: &PathBuf, text: String| {
+        std::fs::write(path, text).map_err(|e| {
+            (
+                EXIT_USAGE,
+                format!("error: cannot write {}: {e}", path.display()),
+            )
+        })
+    };
+    if let Some(p) = &args.json {
+        write(p, mcpcheck_reports::json(record))?;
+    }
+    if let Some(p) = &args.junit {
+        write(p, mcpcheck_reports::junit(record))?;
+    }
+    Ok(())
+}
+
+/// Everything `run` does except printing and writing files.
+pub async fn run_to_record(args: &RunArgs) -> Result<(RunRecord, String), (i32, String)> {
+    let started = Instant::now();
+    let started_at = now_rfc3339();
+    let config = match &args.config {
+        Some(p) => load_config(p).map_err(|e| (EXIT_USAGE, e))?,
+        None => ConfigFile::default(),
+    };
+    let mut tc = TransportConfig::default();
+    if let Some(s) = args.timeout.or(config.timeout_seconds) {
+        tc.request_timeout = seconds("--timeout", s).map_err(|e| (EXIT_USAGE, e))?;
+    }
+    if let Some(s) = args.connect_timeout.or(config.connect_timeout_seconds) {
+        tc.connect_timeout = seconds("--connect-timeout", s).map_err(|e| (EXIT_USAGE, e))?;
+    }
+    if let Some(b) = args.max_body.or(config.max_body_bytes) {
+        if b == 0 {
+            return Err((EXIT_USAGE, "error: --max-body must be at least 1".into()));
+        }
+        tc.max_body = b;
+    }
+    if args.concurrency == 0 {
+        return Err((EXIT_USAGE, "error: --concurrency must be at least 1".into()));
+    }
+    let catalogue = Arc::new(Catalogue::builtin());
+    let library = load_library(&args.scenarios, &catalogue)?;
+    let selected = library.select(&args.only);
+    if selected.is_empty() {
+        return Err((
+            EXIT_USAGE,
+            format!(
+                "error: no scenario matches --only {}; see `mcpcheck list`",
+                args.only.join(",")
+            ),
+        ));
+    }
+
+    // The target: a URL, or the bundled reference server started here.
+    let mut bundled = None;
+    let url = match args.url.clone().or(config.url.clone()) {
+        Some(u) => {
+            let parsed = url::Url::parse(&u)
+                .map_err(|e| (EXIT_USAGE, format!("error: --url {u:?}: {e}")))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err((
+                    EXIT_USAGE,
+                    format!("error: --url {u:?}: only http and https are supported"),
+                ));
+            }
+            u
+        }
+        None => {
+            let fault = match &args.fault {
+                Some(name) => Some(mcpcheck_reference_server::fault_by_name(name).ok_or_else(|| {
+                    (
+                        EXIT_USAGE,
+                        format!("error: unknown fault {name:?}; `mcpcheck serve --list-faults` lists them"),
+                    )
+                })?),
+                None => None,
+            };
+            let cfg = mcpcheck_reference_server::Config {
+                fault,
+                ..Default::default()
+            };
+            let running = mcpcheck_reference_server::spawn(([127, 0, 0, 1], 0).into(), cfg)
+                .await
+                .map_err(|e| {
+                    (
+                        EXIT_UNREACHABLE,
+                        format!("error: cannot start the bundled server: {e}"),
+                    )
+                })?;
+            let u = running.url.clone();
+            bundled = Some(running);
+            u
+        }
+    };
+    let target = match &bundled {
+        Some(_) => Target::Bundled {
+            url: url.clone(),
+            fault: args.fault.clone(),
+        },
+        None => Target::Http { url: url.clone() },
+    };
+    let transport = Transport::new(tc).map_err(|e| (EXIT_USAGE, format!("error: {e}")))?;
+    let opts = RunOptions {
+        url: url.clone(),
+        strict: args.strict,
+        concurrency: args.concurrency,
+        fixtures: config.fixtures.clone(),
+        extra_headers: config.headers.clone().into_iter().collect(),
+        client_name: "mcpcheck".into(),
+        client_version: env!("CARGO_PKG_VERSION").into(),
+    };
+    let runner = Runner::new(opts, transport, Arc::clone(&catalogue))
+        .await
+        .map_err(|e| {
+            (
+                EXIT_UNREACHABLE,
+                format!("error: the target could not be reached: {}", e.0),
+            )
+        })?;
+    let server = runner.profile.server_identity();
+    let runner = Arc::new(runner);
+    let results = runner.run_all(&selected).await;
+    if let Some(b) = bundled {
+        b.handle.abort();
+    }
+    let mut scenarios = Vec::new();
+    let mut checks = Vec::new();
+    for (s, c) in results {
+        scenarios.push(s);
+        checks.extend(c);
+    }
+    let summary = Summary::from_checks(&checks);
+    let record = RunRecord {
+        version: mcpcheck_reports::RECORD_VERSION,
+        tool: ToolInfo {
+            name: "mcpcheck".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        revision: catalogue.revision.clone(),
+        target,
+        server,
+        started_at,
+        duration_ms: started.elapsed().as_millis() as u64,
+        strict: args.strict,
+        summary,
+        scenarios,
+        checks,
+    };
+    let console = mcpcheck_reports::console(
+        &record,
+        ConsoleOptions {
+            color: use_color(args.color),
+            verbose: args.verbose,
+        },
+    );
+    Ok((record, console))
+}
+
+fn list(args: ListArgs) -> i32 {
+    let catalogue = Catalogue::builtin();
+    if args.requirements {
+        let library = Library::load(&args.scenarios, &catalogue).ok();
+        for r in catalogue.iter() {
+            let n = library.as_ref().map_or(0, |l| {
+                l.scenarios
+                    .iter()
+                    .flat_map(|s| s.steps.iter().flat_map(|st| st.expect.iter()))
+                    .filter(|e| e.value.req == r.id)
+                    .count()
+            });
+            println!(
+                "{:<13} {:<28} {:>3} check(s)  {}",
+                r.id, r.level, n, r.title
+            );
+        }
+        println!("{} requirements", catalogue.len());
+        return EXIT_OK;
+    }
+    let library = match load_library(&args.scenarios, &catalogue) {
+        Ok(l) => l,
+        Err((code, msg)) => {
+            eprintln!("{msg}");
+            return code;
+        }
+    };
+    for s in &library.scenarios {
+        let mut reqs: Vec<&str> = s
+            .steps
+            .iter()
+            .flat_map(|st| st.expect.iter().map(|e| e.value.req.as_str()))
+            .collect();
+        reqs.sort();
+        reqs.dedup();
+        println!("{:<40} {:<12} {}", s.id.value, s.area, s.title);
+        println!("{:<40} {:<12} {}", "", "", reqs.join(", "));
+    }
+    println!("{} scenarios", library.scenarios.len());
+    EXIT_OK
+}
+
+fn explain(id: &str) -> i32 {
+    let catalogue = Catalogue::builtin();
+    let library = match load_library(&[], &catalogue) {
+        Ok(l) => l,
+        Err((code, msg)) => {
+            eprintln!("{msg}");
+            return code;
+        }
+    };
+    let upper = id.to_ascii_uppercase();
+    if let Some(r) = catalogue.get(&upper) {
+        println!("{} · {} — {}", r.id, r.level, r.title);
+        println!("rule:   {}", r.rule);
+        println!("source: {}", r.source);
+        if !r.qualifiers.is_empty() {
+            println!("notes:  {}", r.qualifiers.join(", "));
+        }
+        let mut found = false;
+        for s in &library.scenarios {
+            for st in &s.steps {
+                for e in &st.expect {
+                    if e.value.req == r.id {
+                        if !found {
+                            println!("checked by:");
+                            found = true;
+                        }
+                        println!(
+                            "  {}:{}",
+                            s.id.value,
+                            crate::scenario::check_id(&st.name.value, &e.value)
+                        );
+                    }
+                }
+            }
+        }
+        if !found {
+            println!("checked by: no scenario yet");
+        }
+        return EXIT_OK;
+    }
+    if let Some(s) = library.scenarios.iter().find(|s| s.id.value == id) {
+        println!("{} — {} ({})", s.id.value, s.title, s.area);
+        println!("source: {}", s.source);
+        if let Some(d) = &s.description {
+            println!("{}", d.trim());
+        }
+        for r in &s.requires {
+            println!("requires: {}", r.value.describe());
+        }
+        for st in &s.steps {
+            println!("step {:?}", st.name.value);
+            for e in &st.expect {
+                let req = catalogue.get(&e.value.req);
+                println!(
+                    "  {} [{}] {}",
+                    crate::scenario::check_id(&st.name.value, &e.value),
+                    e.value.req,
+                    req.map(|r| r.rule.as_str()).unwrap_or("")
+                );
+            }
+        }
+        return EXIT_OK;
+    }
+    let hint = crate::scenario::did_you_mean(
+        &upper,
+        catalogue
+            .ids()
+            .chain(library.scenarios.iter().map(|s| s.id.value.as_str())),
+    )
+    .map(|s| format!("; did you mean `{s}`?"))
+    .unwrap_or_default();
+    eprintln!("error: {id:?} is neither a requirement id nor a scenario id{hint}");
+    EXIT_USAGE
+}
+
+/// Current UTC time as RFC 3339, without a date library.
+fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}

@@ -1,0 +1,972 @@
+//! Scenario format v1: one YAML file per scenario (documented in `scenarios/README.md`, with a
+//! JSON Schema in `schemas/json/scenario.schema.json`).
+//!
+//! Loading finds every problem before the first request is sent: YAML syntax, unknown keys (with
+//! a did-you-mean), missing check kinds, unknown requirement ids, duplicate ids, undefined
+//! variables. Each error names the file, line, column and field.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use mcpcheck_reports::Level;
+use serde::Deserialize;
+use serde_json::Value;
+use serde_saphyr::{Location, Spanned};
+
+use crate::catalogue::Catalogue;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub id: Spanned<String>,
+    pub title: String,
+    pub area: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub requires: Vec<Spanned<Requirement>>,
+    /// Initial variables, available as `${name}`.
+    #[serde(default)]
+    pub vars: BTreeMap<String, Value>,
+    pub steps: Vec<Step>,
+    /// Filled in by the loader: where the scenario came from.
+    #[serde(skip)]
+    pub source: String,
+}
+
+/// Applicability condition: when unmet the scenario is reported not_applicable with the reason.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum Requirement {
+    /// A key of `capabilities` in `server/discover` (dotted path, e.g. `resources.subscribe`).
+    Capability(String),
+    /// The server must NOT declare this capability (for "not advertised ⇒ unknown method" rules).
+    NoCapability(String),
+    /// A key of `capabilities.extensions`.
+    Extension(String),
+    /// A tool listed by `tools/list` (fixture names are mapped through the config).
+    Tool(String),
+    Prompt(String),
+    /// A resource URI listed by `resources/list`.
+    Resource(String),
+    /// A URI template listed by `resources/templates/list`.
+    ResourceTemplate(String),
+}
+
+impl Requirement {
+    pub fn describe(&self) -> String {
+        match self {
+            Requirement::Capability(c) => format!("capability `{c}`"),
+            Requirement::NoCapability(c) => format!("no capability `{c}`"),
+            Requirement::Extension(e) => format!("extension `{e}`"),
+            Requirement::Tool(t) => format!("tool `{t}`"),
+            Requirement::Prompt(p) => format!("prompt `{p}`"),
+            Requirement::Resource(r) => format!("resource `{r}`"),
+            Requirement::ResourceTemplate(r) => format!("resource template `{r}`"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub name: Spanned<String>,
+    /// A JSON-RPC request or notification with the baseline headers and `_meta`.
+    #[serde(default)]
+    pub request: Option<RequestSpec>,
+    /// An arbitrary HTTP request, for negative tests.
+    #[serde(default)]
+    pub raw: Option<RawSpec>,
+    #[serde(default)]
+    pub expect: Vec<Spanned<Expectation>>,
+    /// Variables to capture from the final response: name → JSON pointer.
+    #[serde(default)]
+    pub capture: BTreeMap<String, String>,
+}
+
+/// Which connection a request goes on.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionMode {
+    /// The run's shared keep-alive pool.
+    #[default]
+    Shared,
+    /// A brand-new connection used for this request only.
+    New,
+    /// The scenario's own keep-alive connection, reused by its later `scenario` steps.
+    Scenario,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestSpec {
+    pub method: String,
+    /// Request params without `_meta` (the baseline `_meta` is added).
+    #[serde(default)]
+    pub params: Option<serde_json::Map<String, Value>>,
+    /// JSON-RPC id; default: a fresh integer.
+    #[serde(default)]
+    pub id: Option<Value>,
+    /// Send as a notification (no id).
+    #[serde(default)]
+    pub notification: bool,
+    /// Merged into the baseline `_meta`; a `null` value removes the key.
+    #[serde(default)]
+    pub meta: BTreeMap<String, Value>,
+    /// Shorthand for `meta: {io.modelcontextprotocol/clientCapabilities: ...}`.
+    #[serde(default)]
+    pub capabilities: Option<Value>,
+    /// Send no `_meta` at all.
+    #[serde(default)]
+    pub omit_meta: bool,
+    /// Send no `params` member at all.
+    #[serde(default)]
+    pub omit_params: bool,
+    /// Override baseline headers; a `null` value removes the header.
+    #[serde(default)]
+    pub headers: BTreeMap<String, Option<String>>,
+    #[serde(default)]
+    pub connection: ConnectionMode,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSpec {
+    /// HTTP method; default POST.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Path (and query) replacing the target URL's, e.g. `/mcp?x=1`.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Start from the baseline headers for `baseline_method` (then `headers` overrides).
+    #[serde(default)]
+    pub baseline_method: Option<String>,
+    /// Headers sent; a `null` value removes a baseline header, a list sends the header
+    /// several times.
+    #[serde(default)]
+    pub headers: BTreeMap<String, Option<OneOrMany<String>>>,
+    /// Body sent byte for byte.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Body given as JSON (serialised compactly).
+    #[serde(default)]
+    pub json: Option<Value>,
+    #[serde(default)]
+    pub connection: ConnectionMode,
+}
+
+/// One expectation; exactly one check kind must be set.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Expectation {
+    /// Requirement id from the catalogue.
+    pub req: String,
+    /// Check id (default: `<step>/<kind>`), unique within the scenario.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Default: the catalogue's level for the requirement.
+    #[serde(default)]
+    pub level: Option<Level>,
+    /// Shown when the check fails, in place of the generic message.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Only judge when the response had this framing; otherwise not applicable.
+    #[serde(default)]
+    pub when: Option<When>,
+
+    // Check kinds.
+    #[serde(default)]
+    pub status: Option<StatusSpec>,
+    #[serde(default)]
+    pub header: Option<HeaderSpec>,
+    #[serde(default)]
+    pub content_type: Option<OneOrMany<String>>,
+    #[serde(default)]
+    pub json: Option<JsonSpec>,
+    #[serde(default)]
+    pub error: Option<i64>,
+    #[serde(default)]
+    pub result: Option<bool>,
+    #[serde(default)]
+    pub id_echo: Option<bool>,
+    #[serde(default)]
+    pub body_empty: Option<bool>,
+    #[serde(default)]
+    pub schema_valid: Option<bool>,
+    #[serde(default)]
+    pub no_server_requests: Option<bool>,
+    #[serde(default)]
+    pub stream: Option<StreamSpec>,
+    #[serde(default)]
+    pub meta_keys: Option<MetaKeysSpec>,
+    #[serde(default)]
+    pub answered: Option<bool>,
+    #[serde(default)]
+    pub body_contains: Option<String>,
+    #[serde(default)]
+    pub tool_schemas: Option<bool>,
+    #[serde(default)]
+    pub x_mcp_headers: Option<bool>,
+    #[serde(default)]
+    pub output_schema: Option<bool>,
+    #[serde(default)]
+    pub structured_mirrored: Option<bool>,
+    #[serde(default)]
+    pub error_code_allowed: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum When {
+    /// The response is an SSE stream.
+    Sse,
+    /// The response is a single JSON body.
+    Json,
+}
+
+pub const CHECK_KINDS: &[&str] = &[
+    "status",
+    "header",
+    "content_type",
+    "json",
+    "error",
+    "result",
+    "id_echo",
+    "body_empty",
+    "schema_valid",
+    "no_server_requests",
+    "stream",
+    "meta_keys",
+    "answered",
+    "body_contains",
+    "tool_schemas",
+    "x_mcp_headers",
+    "output_schema",
+    "structured_mirrored",
+    "error_code_allowed",
+];
+
+impl Expectation {
+    /// Names of the check kinds set on this expectation.
+    pub fn kinds(&self) -> Vec<&'static str> {
+        let mut k = Vec::new();
+        let set = [
+            self.status.is_some(),
+            self.header.is_some(),
+            self.content_type.is_some(),
+            self.json.is_some(),
+            self.error.is_some(),
+            self.result.is_some(),
+            self.id_echo.is_some(),
+            self.body_empty.is_some(),
+            self.schema_valid.is_some(),
+            self.no_server_requests.is_some(),
+            self.stream.is_some(),
+            self.meta_keys.is_some(),
+            self.answered.is_some(),
+            self.body_contains.is_some(),
+            self.tool_schemas.is_some(),
+            self.x_mcp_headers.is_some(),
+            self.output_schema.is_some(),
+            self.structured_mirrored.is_some(),
+            self.error_code_allowed.is_some(),
+        ];
+        for (i, s) in set.iter().enumerate() {
+            if *s {
+                k.push(CHECK_KINDS[i]);
+            }
+        }
+        k
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T: Clone> OneOrMany<T> {
+    pub fn to_vec(&self) -> Vec<T> {
+        match self {
+            OneOrMany::One(t) => vec![t.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// `400`, `[400, 404]`, `"4xx"`, or `["2xx", 404]`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum StatusSpec {
+    One(StatusPattern),
+    Many(Vec<StatusPattern>),
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum StatusPattern {
+    Code(u16),
+    Class(String),
+}
+
+impl StatusPattern {
+    pub fn matches(&self, status: u16) -> bool {
+        match self {
+            StatusPattern::Code(c) => *c == status,
+            StatusPattern::Class(s) => {
+                let b = s.as_bytes();
+                b.len() == 3
+                    && b[1..].eq_ignore_ascii_case(b"xx")
+                    && (b[0] as char).to_digit(10) == Some((status / 100) as u32)
+            }
+        }
+    }
+    pub fn is_valid(&self) -> bool {
+        match self {
+            StatusPattern::Code(c) => (100..=599).contains(c),
+            StatusPattern::Class(s) => {
+                let b = s.as_bytes();
+                b.len() == 3 && (b'1'..=b'5').contains(&b[0]) && b[1..].eq_ignore_ascii_case(b"xx")
+            }
+        }
+    }
+}
+
+impl StatusSpec {
+    pub fn patterns(&self) -> Vec<StatusPattern> {
+        match self {
+            StatusSpec::One(p) => vec![p.clone()],
+            StatusSpec::Many(v) => v.clone(),
+        }
+    }
+    pub fn describe(&self) -> String {
+        let parts: Vec<String> = self
+            .patterns()
+            .iter()
+            .map(|p| match p {
+                StatusPattern::Code(c) => c.to_string(),
+                StatusPattern::Class(s) => s.clone(),
+            })
+            .collect();
+        parts.join(" or ")
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct HeaderSpec {
+    pub name: String,
+    #[serde(default)]
+    pub present: Option<bool>,
+    #[serde(default)]
+    pub equals: Option<String>,
+    #[serde(default)]
+    pub matches: Option<String>,
+}
+
+/// Where a `json` check looks.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageSelector {
+    /// The final JSON-RPC response.
+    #[default]
+    Final,
+    /// Every message the server sent in the exchange must satisfy the check.
+    Every,
+    /// At least one message must satisfy it.
+    Any,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct JsonSpec {
+    pub pointer: String,
+    #[serde(default, rename = "in")]
+    pub selector: MessageSelector,
+    #[serde(default)]
+    pub exists: Option<bool>,
+    #[serde(default)]
+    pub equals: Option<Value>,
+    #[serde(default)]
+    pub not_equals: Option<Value>,
+    #[serde(default)]
+    pub one_of: Option<Vec<Value>>,
+    #[serde(default)]
+    pub matches: Option<String>,
+    #[serde(default, rename = "type")]
+    pub json_type: Option<OneOrMany<String>>,
+    /// Array contains this element, or string contains this substring.
+    #[serde(default)]
+    pub contains: Option<Value>,
+    /// Every element of this array is in the given array.
+    #[serde(default)]
+    pub subset_of: Option<Value>,
+    #[serde(default)]
+    pub min_length: Option<usize>,
+    #[serde(default)]
+    pub max_length: Option<usize>,
+    /// Integer ≥ this.
+    #[serde(default)]
+    pub minimum: Option<f64>,
+    /// String is valid standard base64.
+    #[serde(default)]
+    pub base64: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StreamSpec {
+    /// Nothing is sent after the final response.
+    #[serde(default)]
+    pub nothing_after_final: Option<bool>,
+    /// The server closes the stream after the final response.
+    #[serde(default)]
+    pub closes: Option<bool>,
+    /// Every message before the final response is a notification.
+    #[serde(default)]
+    pub only_notifications_before_final: Option<bool>,
+    /// The response is an SSE stream (true) or plain JSON (false).
+    #[serde(default)]
+    pub sse: Option<bool>,
+    /// At least this many notifications before the final response.
+    #[serde(default)]
+    pub min_notifications: Option<usize>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct MetaKeysSpec {
+    /// Lint every `_meta` object in every message.
+    #[serde(default)]
+    pub all: Option<bool>,
+    /// Lint the keys of the object at this pointer of the final response instead.
+    #[serde(default)]
+    pub keys_of: Option<String>,
+}
+
+/// A problem in a scenario file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadError {
+    pub file: String,
+    pub line: u64,
+    pub column: u64,
+    pub message: String,
+    /// Source excerpt with a caret, when available.
+    pub snippet: Option<String>,
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "error: {}", self.message)?;
+        write!(f, " --> {}:{}:{}", self.file, self.line, self.column)?;
+        if let Some(s) = &self.snippet {
+            write!(f, "\n{s}")?;
+        }
+        Ok(())
+    }
+}
+
+fn snippet(text: &str, line: u64, column: u64, note: &str) -> Option<String> {
+    if line == 0 {
+        return None;
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let idx = (line - 1) as usize;
+    let l = lines.get(idx)?;
+    let width = line.to_string().len();
+    let mut s = format!("{:width$} |\n", "");
+    s.push_str(&format!("{line:>width$} | {l}\n"));
+    let pad = " ".repeat(column.saturating_sub(1) as usize);
+    s.push_str(&format!("{:width$} | {pad}^ {note}", ""));
+    Some(s)
+}
+
+/// Suggests the closest candidate by edit distance, when close enough to be a typo.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (levenshtein(word, c), c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Rewrites serde-saphyr's error into ours: file name, and a did-you-mean for unknown fields.
+fn from_yaml_error(file: &str, text: &str, e: &serde_saphyr::Error) -> LoadError {
+    let loc = e.location().unwrap_or(Location::UNKNOWN);
+    let full = e.to_string();
+    // First line looks like "error: line 6 column 5: unknown field `bogus`, expected one of a, b".
+    let first = full.lines().next().unwrap_or(&full);
+    let mut message = first
+        .trim_start_matches("error: ")
+        .split_once(": ")
+        .filter(|(pre, _)| pre.starts_with("line "))
+        .map(|(_, m)| m.to_string())
+        .unwrap_or_else(|| first.trim_start_matches("error: ").to_string());
+    if let Some(rest) = message.strip_prefix("unknown field `")
+        && let Some((field, tail)) = rest.split_once('`')
+    {
+        let expected: Vec<&str> = tail
+            .split_once("expected one of ")
+            .map(|(_, l)| l.split(", ").map(|s| s.trim_matches('`')).collect())
+            .unwrap_or_default();
+        if let Some(s) = did_you_mean(field, expected.iter().copied()) {
+            message = format!("{message}; did you mean `{s}`?");
+        }
+    }
+    LoadError {
+        file: file.to_string(),
+        line: loc.line(),
+        column: loc.column(),
+        snippet: snippet(text, loc.line(), loc.column(), "here"),
+        message,
+    }
+}
+
+fn err_at(file: &str, text: &str, loc: &Location, message: String) -> LoadError {
+    LoadError {
+        file: file.to_string(),
+        line: loc.line(),
+        column: loc.column(),
+        snippet: snippet(text, loc.line(), loc.column(), "here"),
+        message,
+    }
+}
+
+const ID_CHARS: &str = "lowercase letters, digits and `-`";
+
+fn valid_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !s.starts_with('-')
+}
+
+/// Parses and validates one scenario file. All problems found are returned at once.
+pub fn parse(file: &str, text: &str, catalogue: &Catalogue) -> Result<Scenario, Vec<LoadError>> {
+    let mut scenario: Scenario = match serde_saphyr::from_str(text) {
+        Ok(s) => s,
+        Err(e) => return Err(vec![from_yaml_error(file, text, &e)]),
+    };
+    scenario.source = file.to_string();
+    let mut errors = Vec::new();
+    if !valid_id(&scenario.id.value) {
+        errors.push(err_at(
+            file,
+            text,
+            &scenario.id.referenced,
+            format!(
+                "field `id`: {:?} must use only {ID_CHARS}",
+                scenario.id.value
+            ),
+        ));
+    }
+    if scenario.steps.is_empty() {
+        errors.push(err_at(
+            file,
+            text,
+            &scenario.id.referenced,
+            "field `steps`: a scenario needs at least one step".into(),
+        ));
+    }
+    let mut defined: BTreeSet<String> = scenario.vars.keys().cloned().collect();
+    defined.extend(crate::engine::BUILTIN_VARS.iter().map(|s| s.to_string()));
+    let mut step_names = BTreeSet::new();
+    let mut check_ids = BTreeSet::new();
+    let mut checks = 0usize;
+    for step in &scenario.steps {
+        let name = &step.name.value;
+        let at = &step.name.referenced;
+        if !step_names.insert(name.clone()) {
+            errors.push(err_at(
+                file,
+                text,
+                at,
+                format!("field `name`: step name {name:?} is used twice"),
+            ));
+        }
+        match (&step.request, &step.raw) {
+            (Some(_), Some(_)) => errors.push(err_at(
+                file,
+                text,
+                at,
+                format!("step {name:?}: give either `request` or `raw`, not both"),
+            )),
+            (None, None) => errors.push(err_at(
+                file,
+                text,
+                at,
+                format!(
+                    "step {name:?}: needs `request` (a JSON-RPC message) or `raw` (an HTTP request)"
+                ),
+            )),
+            _ => {}
+        }
+        if let Some(r) = &step.request {
+            if r.notification && r.id.is_some() {
+                errors.push(err_at(
+                    file,
+                    text,
+                    at,
+                    format!("step {name:?}: a notification has no `id`"),
+                ));
+            }
+            if r.omit_params && (r.params.is_some() || !r.meta.is_empty()) {
+                errors.push(err_at(
+                    file,
+                    text,
+                    at,
+                    format!("step {name:?}: `omit_params` conflicts with `params`/`meta`"),
+                ));
+            }
+        }
+        if let Some(r) = &step.raw
+            && r.body.is_some()
+            && r.json.is_some()
+        {
+            errors.push(err_at(
+                file,
+                text,
+                at,
+                format!("step {name:?}: raw: give `body` or `json`, not both"),
+            ));
+        }
+        // Variables used by this step must be defined by `vars`, built-ins or earlier captures.
+        let mut used = Vec::new();
+        collect_step_vars(step, &mut used);
+        for v in used {
+            if !defined.contains(&v) {
+                let hint = did_you_mean(&v, defined.iter().map(|s| s.as_str()))
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                errors.push(err_at(
+                    file,
+                    text,
+                    at,
+                    format!("step {name:?}: variable `${{{v}}}` is not defined before this step (vars, captures of earlier steps, or built-ins){hint}"),
+                ));
+            }
+        }
+        for (var, ptr) in &step.capture {
+            if !ptr.is_empty() && !ptr.starts_with('/') {
+                errors.push(err_at(
+                    file,
+                    text,
+                    at,
+                    format!("step {name:?}: capture `{var}`: {ptr:?} is not a JSON pointer (it must start with `/`)"),
+                ));
+            }
+            defined.insert(var.clone());
+        }
+        if step.expect.is_empty() {
+            errors.push(err_at(
+                file,
+                text,
+                at,
+                format!("step {name:?}: `expect` lists no checks"),
+            ));
+        }
+        for e in &step.expect {
+            checks += 1;
+            let loc = &e.referenced;
+            let x = &e.value;
+            let kinds = x.kinds();
+            match kinds.len() {
+                0 => errors.push(err_at(
+                    file,
+                    text,
+                    loc,
+                    format!(
+                        "expectation names no check; use one of: {}",
+                        CHECK_KINDS.join(", ")
+                    ),
+                )),
+                1 => {}
+                _ => errors.push(err_at(
+                    file,
+                    text,
+                    loc,
+                    format!(
+                        "expectation sets several check kinds ({}); give one per list item",
+                        kinds.join(", ")
+                    ),
+                )),
+            }
+            if catalogue.get(&x.req).is_none() {
+                let hint = did_you_mean(&x.req, catalogue.ids())
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                errors.push(err_at(
+                    file,
+                    text,
+                    loc,
+                    format!(
+                        "field `req`: {:?} is not in the requirement catalogue{hint}",
+                        x.req
+                    ),
+                ));
+            }
+            let id = check_id(name, x);
+            if !check_ids.insert(id.clone()) {
+                errors.push(err_at(
+                    file,
+                    text,
+                    loc,
+                    format!("check id {id:?} is used twice in this scenario; give the expectation an `id`"),
+                ));
+            }
+            if let Some(s) = &x.status {
+                for p in s.patterns() {
+                    if !p.is_valid() {
+                        errors.push(err_at(
+                            file,
+                            text,
+                            loc,
+                            format!(
+                                "field `status`: {p:?} is not an HTTP status or class like \"4xx\""
+                            ),
+                        ));
+                    }
+                }
+            }
+            if let Some(j) = &x.json {
+                if !j.pointer.is_empty() && !j.pointer.starts_with('/') {
+                    errors.push(err_at(
+                        file,
+                        text,
+                        loc,
+                        format!("field `json.pointer`: {:?} must start with `/`", j.pointer),
+                    ));
+                }
+                if let Some(re) = &j.matches
+                    && let Err(e) = regex::Regex::new(re)
+                {
+                    errors.push(err_at(
+                        file,
+                        text,
+                        loc,
+                        format!("field `json.matches`: invalid regex: {e}"),
+                    ));
+                }
+                if let Some(t) = &j.json_type {
+                    for t in t.to_vec() {
+                        if ![
+                            "string", "integer", "number", "object", "array", "boolean", "null",
+                        ]
+                        .contains(&t.as_str())
+                        {
+                            errors.push(err_at(
+                                file,
+                                text,
+                                loc,
+                                format!("field `json.type`: unknown JSON type {t:?}"),
+                            ));
+                        }
+                    }
+                }
+                let conds = [
+                    j.exists.is_some(),
+                    j.equals.is_some(),
+                    j.not_equals.is_some(),
+                    j.one_of.is_some(),
+                    j.matches.is_some(),
+                    j.json_type.is_some(),
+                    j.contains.is_some(),
+                    j.subset_of.is_some(),
+                    j.min_length.is_some() || j.max_length.is_some(),
+                    j.minimum.is_some(),
+                    j.base64.is_some(),
+                ];
+                if !conds.iter().any(|c| *c) {
+                    errors.push(err_at(
+                        file,
+                        text,
+                        loc,
+                        "field `json`: give a condition (exists, equals, type, matches, ...)"
+                            .into(),
+                    ));
+                }
+            }
+            if let Some(h) = &x.header {
+                if let Some(re) = &h.matches
+                    && let Err(e) = regex::Regex::new(re)
+                {
+                    errors.push(err_at(
+                        file,
+                        text,
+                        loc,
+                        format!("field `header.matches`: invalid regex: {e}"),
+                    ));
+                }
+                if h.present.is_none() && h.equals.is_none() && h.matches.is_none() {
+                    errors.push(err_at(
+                        file,
+                        text,
+                        loc,
+                        "field `header`: give `present`, `equals` or `matches`".into(),
+                    ));
+                }
+            }
+        }
+    }
+    if checks == 0 && errors.is_empty() {
+        errors.push(err_at(
+            file,
+            text,
+            &scenario.id.referenced,
+            "the scenario has no checks".into(),
+        ));
+    }
+    if errors.is_empty() {
+        Ok(scenario)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The check id of an expectation: explicit `id`, or `<step>/<kind>`.
+pub fn check_id(step: &str, e: &Expectation) -> String {
+    if let Some(id) = &e.id {
+        return id.clone();
+    }
+    let kind = e.kinds().first().copied().unwrap_or("check");
+    let detail = match (kind, e) {
+        (
+            "header",
+            Expectation {
+                header: Some(h), ..
+            },
+        ) => format!("header-{}", h.name.to_ascii_lowercase()),
+        ("json", Expectation { json: Some(j), .. }) => {
+            format!("json{}", j.pointer.replace('/', "."))
+        }
+        (
+            "stream",
+            Expectation {
+                stream: Some(st), ..
+            },
+        ) => {
+            let which = if st.sse.is_some() {
+                "sse"
+            } else if st.nothing_after_final.is_some() {
+                "nothing-after-final"
+            } else if st.closes.is_some() {
+                "closes"
+            } else if st.only_notifications_before_final.is_some() {
+                "only-notifications"
+            } else {
+                "min-notifications"
+            };
+            format!("stream-{which}")
+        }
+        (k, _) => k.replace('_', "-"),
+    };
+    format!("{}/{}", slug(step), detail)
+}
+
+pub fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+/// Variable names referenced as `${name}` in a string.
+pub fn vars_in(s: &str, out: &mut Vec<String>) {
+    let mut rest = s;
+    while let Some(i) = rest.find("${") {
+        let after = &rest[i + 2..];
+        match after.find('}') {
+            Some(j) => {
+                out.push(after[..j].to_string());
+                rest = &after[j + 1..];
+            }
+            None => break,
+        }
+    }
+}
+
+fn vars_in_value(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => vars_in(s, out),
+        Value::Array(a) => a.iter().for_each(|x| vars_in_value(x, out)),
+        Value::Object(o) => o.iter().for_each(|(k, x)| {
+            vars_in(k, out);
+            vars_in_value(x, out)
+        }),
+        _ => {}
+    }
+}
+
+fn collect_step_vars(step: &Step, out: &mut Vec<String>) {
+    if let Some(r) = &step.request {
+        vars_in(&r.method, out);
+        if let Some(p) = &r.params {
+            p.values().for_each(|v| vars_in_value(v, out));
+        }
+        if let Some(id) = &r.id {
+            vars_in_value(id, out);
+        }
+        r.meta.values().for_each(|v| vars_in_value(v, out));
+        if let Some(c) = &r.capabilities {
+            vars_in_value(c, out);
+        }
+        r.headers.values().flatten().for_each(|v| vars_in(v, out));
+    }
+    if let Some(r) = &step.raw {
+        for v in r.headers.values().flatten() {
+            v.to_vec().iter().for_each(|v| vars_in(v, out));
+        }
+        if let Some(b) = &r.body {
+            vars_in(b, out);
+        }
+        if let Some(j) = &r.json {
+            vars_in_value(j, out);
+        }
+        if let Some(p) = &r.path {
+            vars_in(p, out);
+        }
+    }
+    for e in &step.expect {
+        let e = &e.value;
+        if let Some(j) = &e.json {
+            for v in [&j.equals, &j.not_equals, &j.contains, &j.subset_of]
+                .into_iter()
+                .flatten()
+            {
+                vars_in_value(v, out);
+            }
+            if let Some(list) = &j.one_of {
+                list.iter().for_each(|v| vars_in_value(v, out));
+            }
+        }
+        if let Some(h) = &e.header
+            && let Some(v) = &h.equals
+        {
+            vars_in(v, out);
+        }
+    }
+}

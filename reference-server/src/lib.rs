@@ -1,0 +1,141 @@
+//! The bundled reference MCP server (revision 2026-07-28, stateless Streamable HTTP), with fault
+//! modes that each break exactly one requirement. See README.md for fixtures and faults.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+mod faults;
+mod fixtures;
+mod rpc;
+mod server;
+
+pub use faults::{FAULTS, FaultKind};
+pub use server::{decode_sentinel, origin_allowed};
+
+/// The only protocol revision this server implements.
+pub const REVISION: &str = mcpcheck_schemas::REVISION;
+/// Versions listed in `supportedVersions` and in -32022 `data.supported`.
+pub const SUPPORTED_VERSIONS: &[&str] = &[REVISION];
+/// `serverInfo.name` in result `_meta`.
+pub const SERVER_NAME: &str = "mcpcheck-reference-server";
+/// `serverInfo.version` in result `_meta`.
+pub const SERVER_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// A fault mode breaks exactly one rule so that mcpcheck's checks are proven able to fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fault {
+    pub name: &'static str,
+    pub requirements: &'static [&'static str],
+    pub description: &'static str,
+}
+
+pub fn fault_by_name(name: &str) -> Option<&'static Fault> {
+    FAULTS.iter().find(|f| f.name == name)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub fault: Option<&'static Fault>,
+    /// Origins allowed in addition to loopback ones (exact, case-insensitive match such as
+    /// `https://app.example`).
+    pub allowed_origins: Vec<String>,
+}
+
+impl Config {
+    /// A configuration with one fault mode active.
+    pub fn with_fault(fault: &'static Fault) -> Self {
+        Config {
+            fault: Some(fault),
+            ..Config::default()
+        }
+    }
+}
+
+/// A running server.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub url: String,
+    pub handle: tokio::task::JoinHandle<()>,
+}
+
+/// Binds `addr` (use port 0 for an ephemeral port) and serves until the task is dropped/aborted.
+pub async fn spawn(addr: SocketAddr, config: Config) -> std::io::Result<Running> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let app = server::router(Arc::new(server::AppState::new(&config)));
+    let handle = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok(Running {
+        addr,
+        url: format!("http://{addr}/mcp"),
+        handle,
+    })
+}
+
+/// One line per fault: name, TAB, comma-separated requirement ids, TAB, description.
+pub fn list_faults() -> String {
+    FAULTS
+        .iter()
+        .map(|f| {
+            format!(
+                "{}\t{}\t{}\n",
+                f.name,
+                f.requirements.join(","),
+                f.description
+            )
+        })
+        .collect()
+}
+
+/// Command-line arguments of the reference server (also flattened into `mcpcheck serve`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub listen: SocketAddr,
+    /// Run with one fault mode active (see --list-faults).
+    #[arg(long, value_name = "NAME")]
+    pub fault: Option<String>,
+    /// Print the fault modes (name, requirement ids, description; tab-separated) and exit.
+    #[arg(long)]
+    pub list_faults: bool,
+    /// Also allow this Origin (repeatable); loopback origins are always allowed.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    pub allow_origins: Vec<String>,
+}
+
+/// Runs the server as the CLI does; returns the process exit code (2 for an unknown fault).
+pub async fn run_cli(args: ServeArgs) -> i32 {
+    if args.list_faults {
+        print!("{}", list_faults());
+        return 0;
+    }
+    let fault = match args.fault.as_deref().map(|n| (n, fault_by_name(n))) {
+        None => None,
+        Some((_, Some(f))) => Some(f),
+        Some((name, None)) => {
+            let names: Vec<&str> = FAULTS.iter().map(|f| f.name).collect();
+            eprintln!("unknown fault '{name}'; valid faults: {}", names.join(", "));
+            return 2;
+        }
+    };
+    let config = Config {
+        fault,
+        allowed_origins: args.allow_origins,
+    };
+    let running = match spawn(args.listen, config).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot listen on {}: {e}", args.listen);
+            return 1;
+        }
+    };
+    println!("mcpcheck reference server listening on {}", running.url);
+    let _ = std::io::stdout().flush();
+    tokio::select! {
+        _ = running.handle => 1,
+        _ = tokio::signal::ctrl_c() => 0,
+    }
+}

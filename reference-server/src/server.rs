@@ -1,0 +1,915 @@
+//! The Streamable HTTP endpoint: one POST handler running the validation pipeline
+//! (Origin → body → notification → headers → `_meta` → version → method → capability → params).
+
+use std::convert::Infallible;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde_json::{Map, Value, json};
+use tokio::sync::broadcast;
+
+use crate::faults::FaultKind as F;
+use crate::fixtures::{self, Ctx};
+use crate::rpc::{
+    HEADER_MISMATCH, INVALID_PARAMS, INVALID_REQUEST, LEGACY_HEADER_MISMATCH, METHOD_NOT_FOUND,
+    Outcome, PARSE_ERROR, RpcError, UNSUPPORTED_PROTOCOL_VERSION, envelope, notification,
+};
+use crate::{Config, SERVER_NAME, SERVER_VERSION, SUPPORTED_VERSIONS};
+
+const META_PREFIX: &str = "io.modelcontextprotocol/";
+const META_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
+const META_CAPS: &str = "io.modelcontextprotocol/clientCapabilities";
+const META_CLIENT_INFO: &str = "io.modelcontextprotocol/clientInfo";
+const META_LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
+const META_SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
+const META_SUBSCRIPTION: &str = "io.modelcontextprotocol/subscriptionId";
+
+/// Lists whose changes are announced on `subscriptions/listen` streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListKind {
+    Tools,
+    Prompts,
+}
+
+/// Process-wide server state. Only fault modes keep request-spanning state.
+pub struct AppState {
+    fault: Option<F>,
+    allowed_origins: Vec<String>,
+    /// `sticky-capabilities` fault only.
+    sticky_caps: Mutex<Option<Map<String, Value>>>,
+    /// Set by any `tools/call`; read only under the `list-side-effect` fault.
+    pub tools_called: AtomicBool,
+    changes: broadcast::Sender<ListKind>,
+}
+
+impl AppState {
+    pub fn new(config: &Config) -> Self {
+        AppState {
+            fault: config.fault.and_then(F::of),
+            allowed_origins: config.allowed_origins.clone(),
+            sticky_caps: Mutex::new(None),
+            tools_called: AtomicBool::new(false),
+            changes: broadcast::channel(64).0,
+        }
+    }
+
+    /// Whether fault `f` is active.
+    pub fn has(&self, f: F) -> bool {
+        self.fault == Some(f)
+    }
+
+    pub fn notify_list_changed(&self, kind: ListKind) {
+        let _ = self.changes.send(kind);
+    }
+}
+
+/// The parts of request `_meta` the server uses.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    pub version: String,
+    pub capabilities: Map<String, Value>,
+    pub progress_token: Option<Value>,
+    /// Index into [`fixtures::LOG_LEVELS`].
+    pub log_level: Option<usize>,
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/mcp", post(post_mcp).get(get_mcp).delete(delete_mcp))
+        .with_state(state)
+}
+
+async fn get_mcp(State(state): State<Arc<AppState>>) -> Response {
+    if state.has(F::GetAllowed) {
+        return sse_response(&state, Vec::new());
+    }
+    method_not_allowed()
+}
+
+async fn delete_mcp() -> Response {
+    method_not_allowed()
+}
+
+fn method_not_allowed() -> Response {
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        [(header::ALLOW, "POST")],
+        "only POST is supported on this endpoint",
+    )
+        .into_response()
+}
+
+async fn post_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let mut response = handle_post(&state, &headers, &body);
+    if state.has(F::MintsSessionId) {
+        response.headers_mut().insert(
+            "mcp-session-id",
+            HeaderValue::from_static("mcpcheck-fault-session"),
+        );
+    }
+    response
+}
+
+fn handle_post(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Response {
+    if let Err(e) = check_origin(state, headers) {
+        return error_response(state, None, e);
+    }
+    if state.has(F::RejectsLastEventId) && headers.contains_key("last-event-id") {
+        let e = RpcError::new(
+            StatusCode::BAD_REQUEST,
+            INVALID_REQUEST,
+            "Last-Event-ID is not supported",
+        );
+        return error_response(state, None, e);
+    }
+    match parse_message(body) {
+        Err(failure) => {
+            let (id, e) = *failure;
+            error_response(state, id.as_ref(), e)
+        }
+        Ok(Incoming::Batch) if state.has(F::BatchCrash) => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal server error").into_response()
+        }
+        Ok(Incoming::Batch) => {
+            let e = RpcError::new(
+                StatusCode::BAD_REQUEST,
+                INVALID_REQUEST,
+                "Batch requests are not supported",
+            );
+            error_response(state, None, e)
+        }
+        Ok(Incoming::Notification) => notification_response(state),
+        Ok(Incoming::Request { id, method, params }) => {
+            let outcome = handle_request(state, headers, &method, params.as_ref())
+                .unwrap_or_else(Outcome::Error);
+            respond(state, &id, outcome)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Origin
+
+fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<(), RpcError> {
+    if state.has(F::OriginUnchecked) {
+        return Ok(());
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let allowed = origin
+        .to_str()
+        .is_ok_and(|o| origin_allowed(o, &state.allowed_origins));
+    if allowed {
+        return Ok(());
+    }
+    let status = if state.has(F::OriginWrongStatus) {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::FORBIDDEN
+    };
+    Err(RpcError::new(status, INVALID_REQUEST, "Origin not allowed"))
+}
+
+/// Loopback origins (any scheme and port) plus the configured extra origins are allowed.
+pub fn origin_allowed(origin: &str, extra: &[String]) -> bool {
+    if extra.iter().any(|o| o.eq_ignore_ascii_case(origin)) {
+        return true;
+    }
+    let Some((_, rest)) = origin.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split('/').next().unwrap_or("");
+    let host = if authority.starts_with('[') {
+        authority.split_inclusive(']').next().unwrap_or("")
+    } else {
+        authority.split(':').next().unwrap_or("")
+    };
+    ["localhost", "127.0.0.1", "[::1]"]
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(host))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Body
+
+enum Incoming {
+    Batch,
+    Notification,
+    Request {
+        id: Value,
+        method: String,
+        params: Option<Value>,
+    },
+}
+
+type ParseFailure = Box<(Option<Value>, RpcError)>;
+
+fn parse_message(body: &[u8]) -> Result<Incoming, ParseFailure> {
+    let bad = |id: Option<Value>, msg: &str| -> ParseFailure {
+        Box::new((
+            id,
+            RpcError::new(StatusCode::BAD_REQUEST, INVALID_REQUEST, msg),
+        ))
+    };
+    let value: Value = serde_json::from_slice(body).map_err(|e| -> ParseFailure {
+        Box::new((
+            None,
+            RpcError::new(
+                StatusCode::BAD_REQUEST,
+                PARSE_ERROR,
+                format!("Parse error: {e}"),
+            ),
+        ))
+    })?;
+    let mut obj = match value {
+        Value::Array(_) => return Ok(Incoming::Batch),
+        Value::Object(o) => o,
+        _ => return Err(bad(None, "The body must be a JSON-RPC request object")),
+    };
+    let id = match obj.remove("id") {
+        None => None,
+        Some(id @ (Value::String(_) | Value::Number(_))) => Some(id),
+        Some(_) => return Err(bad(None, "id must be a string or a number")),
+    };
+    if obj.get("jsonrpc") != Some(&json!("2.0")) {
+        return Err(bad(id, "jsonrpc must be \"2.0\""));
+    }
+    let Some(Value::String(method)) = obj.remove("method") else {
+        let msg = if obj.contains_key("result") || obj.contains_key("error") {
+            "JSON-RPC responses are not accepted by the server"
+        } else {
+            "method must be a string"
+        };
+        return Err(bad(id, msg));
+    };
+    let params = obj.remove("params");
+    let Some(id) = id else {
+        if params.as_ref().is_some_and(|p| !p.is_object()) {
+            return Err(bad(None, "notification params must be an object"));
+        }
+        return Ok(Incoming::Notification);
+    };
+    Ok(Incoming::Request { id, method, params })
+}
+
+fn notification_response(state: &AppState) -> Response {
+    if state.has(F::AnswersNotifications) {
+        let body = json!({"jsonrpc": "2.0", "result": {"resultType": "complete"}});
+        return json_response(StatusCode::OK, &body, "application/json");
+    }
+    StatusCode::ACCEPTED.into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request pipeline
+
+fn handle_request(
+    state: &AppState,
+    headers: &HeaderMap,
+    method: &str,
+    params: Option<&Value>,
+) -> Result<Outcome, RpcError> {
+    let params_obj = params.and_then(Value::as_object);
+    if method == "initialize" && !headers.contains_key("mcp-protocol-version") {
+        return Err(legacy_initialize(state, params_obj));
+    }
+    check_headers(state, headers, method, params_obj)?;
+    let meta = check_meta(state, params)?;
+    check_version(state, &meta.version)?;
+    let empty = Map::new();
+    let ctx = Ctx {
+        state,
+        params: params_obj.unwrap_or(&empty),
+        meta: &meta,
+    };
+    dispatch(&ctx, method)
+}
+
+fn legacy_initialize(state: &AppState, params: Option<&Map<String, Value>>) -> RpcError {
+    if state.has(F::InitializeSilent) {
+        return RpcError::new(StatusCode::BAD_REQUEST, INVALID_REQUEST, "Bad request");
+    }
+    let message = format!(
+        "initialize is not supported: this server implements only the stateless protocol version(s) {}",
+        SUPPORTED_VERSIONS.join(", ")
+    );
+    match params
+        .and_then(|p| p.get("protocolVersion"))
+        .and_then(Value::as_str)
+    {
+        Some(requested) => RpcError::new(
+            StatusCode::BAD_REQUEST,
+            UNSUPPORTED_PROTOCOL_VERSION,
+            message,
+        )
+        .with_data(json!({"supported": SUPPORTED_VERSIONS, "requested": requested})),
+        None => RpcError::new(StatusCode::BAD_REQUEST, INVALID_REQUEST, message),
+    }
+}
+
+/// Reads one header: OWS-trimmed, visible ASCII / SP / HTAB only.
+fn header_value(headers: &HeaderMap, name: &str) -> Result<Option<String>, String> {
+    let Some(value) = headers.get(name) else {
+        return Ok(None);
+    };
+    let bytes = value.as_bytes();
+    if !bytes
+        .iter()
+        .all(|&b| b == b'\t' || (0x20..=0x7e).contains(&b))
+    {
+        return Err(format!("Header {name} contains invalid characters"));
+    }
+    let s = std::str::from_utf8(bytes).map_err(|_| format!("Header {name} is not ASCII"))?;
+    Ok(Some(s.trim_matches([' ', '\t']).to_string()))
+}
+
+/// Decodes the `=?base64?…?=` sentinel form of `Mcp-Name` / `Mcp-Param-*` values.
+pub fn decode_sentinel(value: &str) -> Result<String, String> {
+    const PREFIX: &str = "=?base64?";
+    const SUFFIX: &str = "?=";
+    if value.len() < PREFIX.len() + SUFFIX.len()
+        || !value.starts_with(PREFIX)
+        || !value.ends_with(SUFFIX)
+    {
+        return Ok(value.to_string());
+    }
+    let inner = &value[PREFIX.len()..value.len() - SUFFIX.len()];
+    let bytes = B64
+        .decode(inner)
+        .map_err(|_| "Invalid Base64 in header value".to_string())?;
+    String::from_utf8(bytes).map_err(|_| "Base64 header value is not UTF-8".to_string())
+}
+
+fn check_headers(
+    state: &AppState,
+    headers: &HeaderMap,
+    method: &str,
+    params: Option<&Map<String, Value>>,
+) -> Result<(), RpcError> {
+    let code = if state.has(F::LegacyErrorRange) {
+        LEGACY_HEADER_MISMATCH
+    } else {
+        HEADER_MISMATCH
+    };
+    let mismatch = |msg: String| RpcError::new(StatusCode::BAD_REQUEST, code, msg);
+    let get = |name: &str| header_value(headers, name).map_err(mismatch);
+    let decode = |v: String| {
+        if state.has(F::NoBase64Decoding) {
+            Ok(v)
+        } else {
+            decode_sentinel(&v).map_err(mismatch)
+        }
+    };
+    let meta = params
+        .and_then(|p| p.get("_meta"))
+        .and_then(Value::as_object);
+
+    match get("mcp-protocol-version")? {
+        None if !state.has(F::MissingVersionHeaderAccepted) => {
+            return Err(mismatch("Missing MCP-Protocol-Version header".into()));
+        }
+        None => {}
+        Some(v) => {
+            let body = meta
+                .and_then(|m| m.get(META_VERSION))
+                .and_then(Value::as_str);
+            if let Some(body) = body
+                && body != v
+                && !state.has(F::VersionMismatchAccepted)
+            {
+                return Err(mismatch(format!(
+                    "MCP-Protocol-Version header '{v}' does not match _meta protocolVersion '{body}'"
+                )));
+            }
+        }
+    }
+
+    if !state.has(F::MethodHeaderUnchecked) {
+        match get("mcp-method")? {
+            None => return Err(mismatch("Missing Mcp-Method header".into())),
+            Some(v) => {
+                let same = if state.has(F::MethodHeaderCaseInsensitive) {
+                    v.eq_ignore_ascii_case(method)
+                } else {
+                    v == method
+                };
+                if !same {
+                    return Err(mismatch(format!(
+                        "Mcp-Method header '{v}' does not match method '{method}'"
+                    )));
+                }
+            }
+        }
+    }
+
+    let name_field = match method {
+        "tools/call" | "prompts/get" => Some("name"),
+        "resources/read" => Some("uri"),
+        _ => None,
+    };
+    if let Some(field) = name_field
+        && !state.has(F::NameHeaderUnchecked)
+    {
+        let body = params.and_then(|p| p.get(field)).and_then(Value::as_str);
+        match (get("mcp-name")?, body) {
+            (None, None) => {} // params validation reports the missing field
+            (None, Some(_)) => return Err(mismatch("Missing Mcp-Name header".into())),
+            (Some(h), body) => {
+                let h = decode(h)?;
+                if Some(h.as_str()) != body {
+                    return Err(mismatch(format!(
+                        "Mcp-Name header '{h}' does not match params.{field}"
+                    )));
+                }
+            }
+        }
+    }
+
+    check_param_headers(state, headers, method, params, &get, &decode)
+}
+
+fn check_param_headers(
+    state: &AppState,
+    headers: &HeaderMap,
+    method: &str,
+    params: Option<&Map<String, Value>>,
+    get: &dyn Fn(&str) -> Result<Option<String>, RpcError>,
+    decode: &dyn Fn(String) -> Result<String, RpcError>,
+) -> Result<(), RpcError> {
+    let mismatch = |msg: String| {
+        let code = if state.has(F::LegacyErrorRange) {
+            LEGACY_HEADER_MISMATCH
+        } else {
+            HEADER_MISMATCH
+        };
+        RpcError::new(StatusCode::BAD_REQUEST, code, msg)
+    };
+    let tool_name = params.and_then(|p| p.get("name")).and_then(Value::as_str);
+    let annotated = match (method, tool_name) {
+        ("tools/call", Some(name)) => fixtures::tool_definitions(state)
+            .iter()
+            .find(|t| t["name"].as_str() == Some(name))
+            .map(fixtures::header_params)
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    if state.has(F::UnknownParamHeaderRejected) {
+        for name in headers.keys() {
+            if let Some(suffix) = name.as_str().strip_prefix("mcp-param-")
+                && !annotated
+                    .iter()
+                    .any(|(_, h)| h.eq_ignore_ascii_case(suffix))
+            {
+                return Err(mismatch(format!("Unexpected header {name}")));
+            }
+        }
+    }
+    if state.has(F::ParamHeaderUnchecked) {
+        return Ok(());
+    }
+    let args = params
+        .and_then(|p| p.get("arguments"))
+        .and_then(Value::as_object);
+    for (prop, hname) in annotated {
+        let header = format!("mcp-param-{}", hname.to_ascii_lowercase());
+        let value = args.and_then(|a| a.get(&prop)).filter(|v| !v.is_null());
+        let present = get(&header)?;
+        match (value, present) {
+            (None, None) if state.has(F::ParamHeaderRequiredWhenNull) => {
+                return Err(mismatch(format!("Missing Mcp-Param-{hname} header")));
+            }
+            (None, _) => {}
+            (Some(_), None) => {
+                return Err(mismatch(format!("Missing Mcp-Param-{hname} header")));
+            }
+            (Some(v), Some(h)) => {
+                let h = decode(h)?;
+                if !param_matches(v, &h) {
+                    return Err(mismatch(format!(
+                        "Mcp-Param-{hname} header does not match arguments.{prop}"
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Header/body comparison for `Mcp-Param-*`: strings as-is, numbers numerically, booleans by name.
+fn param_matches(body: &Value, header: &str) -> bool {
+    match body {
+        Value::String(s) => s == header,
+        Value::Bool(b) => header == if *b { "true" } else { "false" },
+        Value::Number(n) => header
+            .parse::<f64>()
+            .ok()
+            .zip(n.as_f64())
+            .is_some_and(|(a, b)| a == b),
+        _ => false,
+    }
+}
+
+fn check_meta(state: &AppState, params: Option<&Value>) -> Result<RequestMeta, RpcError> {
+    let status = if state.has(F::MetaErrorHttp200) {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let bad = |msg: String| RpcError::new(status, INVALID_PARAMS, msg);
+    let empty = Map::new();
+    let (mut meta, raw) = match required_meta(params) {
+        Ok(ok) => ok,
+        Err(_) if state.has(F::MissingMetaAccepted) => {
+            let raw = params
+                .and_then(|p| p.get("_meta"))
+                .and_then(Value::as_object)
+                .unwrap_or(&empty);
+            let meta = RequestMeta {
+                version: crate::REVISION.to_string(),
+                ..RequestMeta::default()
+            };
+            (meta, raw)
+        }
+        Err(msg) => return Err(bad(msg)),
+    };
+
+    match raw.get(META_CLIENT_INFO) {
+        None if state.has(F::RequiresClientInfo) => {
+            return Err(bad("Missing _meta clientInfo".into()));
+        }
+        None => {}
+        Some(info) => {
+            let ok = info["name"].is_string() && info["version"].is_string();
+            if !ok {
+                return Err(bad(
+                    "_meta clientInfo must be an Implementation object with name and version"
+                        .into(),
+                ));
+            }
+        }
+    }
+    if state.has(F::RejectsVendorMeta)
+        && let Some(k) = raw.keys().find(|k| !k.starts_with(META_PREFIX))
+    {
+        return Err(bad(format!("Unsupported _meta key {k}")));
+    }
+    match raw.get(META_LOG_LEVEL) {
+        None => {}
+        Some(level) => {
+            let idx = level.as_str().and_then(fixtures::level_index);
+            if idx.is_none() {
+                return Err(bad(format!("Invalid logLevel {level}")));
+            }
+            meta.log_level = idx;
+        }
+    }
+    match raw.get("progressToken") {
+        None => {}
+        Some(t @ Value::String(_)) => meta.progress_token = Some(t.clone()),
+        Some(t @ Value::Number(n)) if n.is_i64() || n.is_u64() => {
+            meta.progress_token = Some(t.clone())
+        }
+        Some(_) => return Err(bad("progressToken must be a string or an integer".into())),
+    }
+
+    if state.has(F::StickyCapabilities) {
+        let mut sticky = state.sticky_caps.lock().unwrap_or_else(|e| e.into_inner());
+        if !meta.capabilities.is_empty() {
+            *sticky = Some(meta.capabilities.clone());
+        } else if let Some(caps) = sticky.as_ref() {
+            meta.capabilities = caps.clone();
+        }
+    }
+    Ok(meta)
+}
+
+/// The required `_meta` members, plus the raw `_meta` object.
+fn required_meta(params: Option<&Value>) -> Result<(RequestMeta, &Map<String, Value>), String> {
+    let params = match params {
+        None => return Err("Missing params (with required _meta)".into()),
+        Some(Value::Object(p)) => p,
+        Some(_) => return Err("params must be an object".into()),
+    };
+    let raw = match params.get("_meta") {
+        None => return Err("Missing params._meta".into()),
+        Some(Value::Object(m)) => m,
+        Some(_) => return Err("params._meta must be an object".into()),
+    };
+    let version = match raw.get(META_VERSION) {
+        None => return Err(format!("Missing _meta {META_VERSION}")),
+        Some(Value::String(v)) => v.clone(),
+        Some(_) => return Err(format!("_meta {META_VERSION} must be a string")),
+    };
+    let capabilities = match raw.get(META_CAPS) {
+        None => return Err(format!("Missing _meta {META_CAPS}")),
+        Some(Value::Object(c)) => c.clone(),
+        Some(_) => return Err(format!("_meta {META_CAPS} must be an object")),
+    };
+    let meta = RequestMeta {
+        version,
+        capabilities,
+        ..RequestMeta::default()
+    };
+    Ok((meta, raw))
+}
+
+fn check_version(state: &AppState, version: &str) -> Result<(), RpcError> {
+    if SUPPORTED_VERSIONS.contains(&version) {
+        return Ok(());
+    }
+    let message = format!("Unsupported protocol version {version}");
+    if state.has(F::WrongVersionCode) {
+        return Err(RpcError::new(
+            StatusCode::BAD_REQUEST,
+            INVALID_PARAMS,
+            message,
+        ));
+    }
+    let err = RpcError::new(
+        StatusCode::BAD_REQUEST,
+        UNSUPPORTED_PROTOCOL_VERSION,
+        message,
+    );
+    if state.has(F::VersionErrorNoData) {
+        return Err(err);
+    }
+    let mut supported: Vec<&str> = SUPPORTED_VERSIONS.to_vec();
+    if state.has(F::SupportedListMismatch) {
+        supported.push("2025-11-25");
+    }
+    Err(err.with_data(json!({"supported": supported, "requested": version})))
+}
+
+fn dispatch(ctx: &Ctx, method: &str) -> Result<Outcome, RpcError> {
+    let state = ctx.state;
+    Ok(match method {
+        "server/discover" if !state.has(F::NoDiscover) => Outcome::Result(discover(state)),
+        "tools/list" => Outcome::Result(fixtures::list_tools(ctx)?),
+        "tools/call" => fixtures::call_tool(ctx),
+        "resources/list" => Outcome::Result(fixtures::list_resources(ctx)?),
+        "resources/templates/list" => Outcome::Result(fixtures::list_resource_templates(ctx)?),
+        "resources/read" => Outcome::Result(fixtures::read_resource(ctx)?),
+        "prompts/list" => Outcome::Result(fixtures::list_prompts(ctx)?),
+        "prompts/get" => Outcome::Result(fixtures::get_prompt(ctx)?),
+        "completion/complete" => Outcome::Result(fixtures::complete(ctx)?),
+        "subscriptions/listen" => listen(ctx)?,
+        "ping" if state.has(F::PingAnswered) => Outcome::Result(json!({"resultType": "complete"})),
+        _ => {
+            let status = if state.has(F::UnknownMethodHttp200) {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            };
+            return Err(RpcError::new(
+                status,
+                METHOD_NOT_FOUND,
+                format!("Method not found: {method}"),
+            ));
+        }
+    })
+}
+
+fn discover(state: &AppState) -> Value {
+    let mut capabilities = json!({
+        "tools": {"listChanged": true},
+        "resources": {"subscribe": true, "listChanged": true},
+        "prompts": {"listChanged": true},
+        "completions": {},
+        "logging": {}
+    });
+    if state.has(F::UndeclaredPrompts) {
+        capabilities.as_object_mut().map(|c| c.remove("prompts"));
+    }
+    if state.has(F::UnprefixedExtension) {
+        capabilities["extensions"] = json!({"tasks": {}});
+    }
+    let mut result = json!({
+        "resultType": "complete",
+        "supportedVersions": SUPPORTED_VERSIONS,
+        "capabilities": capabilities,
+        "instructions": "mcpcheck reference server: fixture tools, prompts and resources for conformance testing.",
+    });
+    if state.has(F::DiscoverNoVersions) {
+        result
+            .as_object_mut()
+            .map(|r| r.remove("supportedVersions"));
+    }
+    if !state.has(F::NoCacheHints) {
+        fixtures::add_cache_hints(&mut result);
+    }
+    result
+}
+
+// ---------------------------------------------------------------------------------------------
+// subscriptions/listen
+
+/// Outcome of `subscriptions/listen`: the agreed filter and a receiver subscribed before the ack.
+pub struct Listen {
+    agreed: Map<String, Value>,
+    rx: broadcast::Receiver<ListKind>,
+}
+
+impl std::fmt::Debug for Listen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Listen")
+            .field("agreed", &self.agreed)
+            .finish()
+    }
+}
+
+fn listen(ctx: &Ctx) -> Result<Outcome, RpcError> {
+    let Some(requested) = ctx.params.get("notifications").and_then(Value::as_object) else {
+        return Err(RpcError::invalid_params(
+            "params.notifications must be an object",
+        ));
+    };
+    let mut agreed = Map::new();
+    for key in [
+        "toolsListChanged",
+        "promptsListChanged",
+        "resourcesListChanged",
+    ] {
+        if requested.get(key) == Some(&Value::Bool(true)) {
+            agreed.insert(key.into(), Value::Bool(true));
+        }
+    }
+    if let Some(uris) = requested
+        .get("resourceSubscriptions")
+        .and_then(Value::as_array)
+    {
+        let uris: Vec<Value> = uris.iter().filter(|u| u.is_string()).cloned().collect();
+        agreed.insert("resourceSubscriptions".into(), Value::Array(uris));
+    }
+    Ok(Outcome::Listen(Listen {
+        agreed,
+        rx: ctx.state.changes.subscribe(),
+    }))
+}
+
+fn listen_response(state: &AppState, id: &Value, listen: Listen) -> Response {
+    let ack = notification(
+        "notifications/subscriptions/acknowledged",
+        json!({"_meta": {META_SUBSCRIPTION: id}, "notifications": listen.agreed}),
+    );
+    let id = id.clone();
+    let agreed = listen.agreed;
+    let first = Some(sse_event(&ack));
+    let stream = futures_util::stream::unfold((listen.rx, first), move |(mut rx, first)| {
+        let id = id.clone();
+        let agreed = agreed.clone();
+        async move {
+            if let Some(ack) = first {
+                return Some((Ok::<_, Infallible>(ack), (rx, None)));
+            }
+            loop {
+                match tokio::time::timeout(Duration::from_secs(15), rx.recv()).await {
+                    Err(_) => return Some((Ok(": keep-alive\n\n".to_string()), (rx, None))),
+                    Ok(Err(broadcast::error::RecvError::Lagged(_))) => continue,
+                    Ok(Err(broadcast::error::RecvError::Closed)) => return None,
+                    Ok(Ok(kind)) => {
+                        let (key, method) = match kind {
+                            ListKind::Tools => {
+                                ("toolsListChanged", "notifications/tools/list_changed")
+                            }
+                            ListKind::Prompts => {
+                                ("promptsListChanged", "notifications/prompts/list_changed")
+                            }
+                        };
+                        if agreed.get(key) == Some(&Value::Bool(true)) {
+                            let n = notification(method, json!({"_meta": {META_SUBSCRIPTION: id}}));
+                            return Some((Ok(sse_event(&n)), (rx, None)));
+                        }
+                    }
+                }
+            }
+        }
+    });
+    sse_headers(state, Body::from_stream(stream))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+
+fn respond(state: &AppState, id: &Value, outcome: Outcome) -> Response {
+    let id = match id {
+        Value::Number(n) if state.has(F::IdTypeChanged) => Value::String(n.to_string()),
+        other => other.clone(),
+    };
+    match outcome {
+        Outcome::Result(r) => {
+            let body = envelope(Some(&id), Ok(finish_result(state, r)));
+            let ct = if state.has(F::WrongContentType) {
+                "text/plain"
+            } else {
+                "application/json"
+            };
+            json_response(StatusCode::OK, &body, ct)
+        }
+        Outcome::Error(e) => error_response(state, Some(&id), e),
+        Outcome::Stream { mut before, last } => {
+            let last = last.map(|r| finish_result(state, r));
+            before.push(envelope(Some(&id), last.as_ref().cloned()));
+            if state.has(F::EventAfterResponse) {
+                before.push(notification(
+                    "com.example/after-response",
+                    json!({"note": "sent after the final response"}),
+                ));
+            }
+            sse_response(state, before)
+        }
+        Outcome::Listen(listen) => listen_response(state, &id, listen),
+    }
+}
+
+/// Adds `resultType` and the server identity to a result (subject to fault modes).
+fn finish_result(state: &AppState, mut result: Value) -> Value {
+    let Some(obj) = result.as_object_mut() else {
+        return result;
+    };
+    if state.has(F::NoResultType) {
+        obj.remove("resultType");
+    } else if state.has(F::BogusResultType) && obj.get("resultType") == Some(&json!("complete")) {
+        obj.insert("resultType".into(), json!("done"));
+    } else if !obj.contains_key("resultType") {
+        obj.insert("resultType".into(), json!("complete"));
+    }
+    let meta = obj
+        .entry("_meta")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Some(meta) = meta.as_object_mut() {
+        if !state.has(F::NoServerInfo) {
+            meta.insert(
+                META_SERVER_INFO.into(),
+                json!({"name": SERVER_NAME, "version": SERVER_VERSION}),
+            );
+        }
+        if state.has(F::ReservedMetaKey) {
+            meta.insert(
+                "io.modelcontextprotocol/debug".into(),
+                json!({"fault": "reserved-meta-key"}),
+            );
+        }
+    }
+    if obj.get("_meta").is_some_and(|m| m == &json!({})) {
+        obj.remove("_meta");
+    }
+    result
+}
+
+fn error_response(state: &AppState, id: Option<&Value>, e: RpcError) -> Response {
+    if state.has(F::PlainTextErrors)
+        && (e.status == StatusCode::BAD_REQUEST || e.status == StatusCode::NOT_FOUND)
+    {
+        return (
+            e.status,
+            [(header::CONTENT_TYPE, "text/plain")],
+            "bad request",
+        )
+            .into_response();
+    }
+    json_response(e.status, &envelope(id, Err(&e)), "application/json")
+}
+
+fn json_response(status: StatusCode, body: &Value, content_type: &'static str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, content_type)],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn sse_event(message: &Value) -> String {
+    format!("data: {message}\n\n")
+}
+
+/// An SSE response carrying `messages` (one event each); the stream ends after the last one.
+fn sse_response(state: &AppState, messages: Vec<Value>) -> Response {
+    let events: Vec<Result<String, Infallible>> =
+        messages.iter().map(|m| Ok(sse_event(m))).collect();
+    sse_headers(state, Body::from_stream(futures_util::stream::iter(events)))
+}
+
+fn sse_headers(state: &AppState, body: Body) -> Response {
+    let mut response = Response::new(body);
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if !state.has(F::NoAccelBuffering) {
+        h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    }
+    response
+}

@@ -1,0 +1,297 @@
+//! The run record: plain serde data that every report format renders.
+//!
+//! The harness fills it in; nothing here knows about HTTP clients or servers. The JSON report is
+//! this structure serialised as-is, so field names here are a public, versioned format
+//! (`RECORD_VERSION`); see `reports/README.md`.
+
+use serde::{Deserialize, Serialize};
+
+/// Bumped when a field is removed or changes meaning; adding optional fields does not bump it.
+pub const RECORD_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RunRecord {
+    pub version: u32,
+    pub tool: ToolInfo,
+    /// MCP revision the run tested, e.g. `2026-07-28`.
+    pub revision: String,
+    pub target: Target,
+    /// Identity the server reported in `_meta["io.modelcontextprotocol/serverInfo"]` of
+    /// `server/discover`, when it reported one.
+    pub server: Option<ServerIdentity>,
+    /// RFC 3339 UTC timestamp of the start of the run.
+    pub started_at: String,
+    pub duration_ms: u64,
+    pub strict: bool,
+    pub summary: Summary,
+    pub scenarios: Vec<ScenarioRecord>,
+    pub checks: Vec<CheckRecord>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ToolInfo {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Target {
+    /// A Streamable HTTP endpoint.
+    Http { url: String },
+    /// The bundled reference server, started in-process for this run.
+    Bundled { url: String, fault: Option<String> },
+}
+
+impl Target {
+    pub fn url(&self) -> &str {
+        match self {
+            Target::Http { url } | Target::Bundled { url, .. } => url,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ServerIdentity {
+    pub name: String,
+    pub version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+/// Counts of checks by status (all integers; `total` is their sum).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Summary {
+    pub total: u64,
+    pub passed: u64,
+    pub failed: u64,
+    pub warned: u64,
+    pub not_applicable: u64,
+    pub errored: u64,
+    /// Distinct requirement ids with at least one check and no failing, warning or erroring check.
+    pub requirements_passed: u64,
+}
+
+impl Summary {
+    pub fn from_checks(checks: &[CheckRecord]) -> Summary {
+        use std::collections::BTreeMap;
+        let mut s = Summary::default();
+        // requirement -> worst status seen
+        let mut reqs: BTreeMap<&str, bool> = BTreeMap::new();
+        for c in checks {
+            s.total += 1;
+            match c.status {
+                Status::Pass => s.passed += 1,
+                Status::Fail => s.failed += 1,
+                Status::Warn => s.warned += 1,
+                Status::NotApplicable => s.not_applicable += 1,
+                Status::Error => s.errored += 1,
+            }
+            let ok = reqs.entry(c.requirement.as_str()).or_insert(true);
+            match c.status {
+                Status::Pass => {}
+                Status::NotApplicable => {}
+                _ => *ok = false,
+            }
+        }
+        // A requirement counts as passed only when some check for it actually passed.
+        let mut passed_any: BTreeMap<&str, bool> = BTreeMap::new();
+        for c in checks {
+            if c.status == Status::Pass {
+                passed_any.insert(c.requirement.as_str(), true);
+            }
+        }
+        s.requirements_passed = reqs
+            .iter()
+            .filter(|(r, ok)| **ok && passed_any.contains_key(*r))
+            .count() as u64;
+        s
+    }
+}
+
+/// Verdict of one check.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// The server did what the requirement asks.
+    Pass,
+    /// A MUST / MUST NOT was broken (or a SHOULD under `--strict`).
+    Fail,
+    /// A SHOULD / SHOULD NOT was broken.
+    Warn,
+    /// The check does not apply to this server; `message` says why.
+    NotApplicable,
+    /// The harness could not run the check; `message` says why.
+    Error,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Warn => "warn",
+            Status::NotApplicable => "not_applicable",
+            Status::Error => "error",
+        }
+    }
+}
+
+/// Requirement level of a check, from RFC 2119 keywords.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Must,
+    Should,
+    May,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Must => "MUST",
+            Level::Should => "SHOULD",
+            Level::May => "MAY",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ScenarioRecord {
+    pub id: String,
+    pub title: String,
+    pub area: String,
+    /// Worst status among the scenario's checks.
+    pub status: Status,
+    /// Why the scenario did not apply or could not run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Where the scenario came from: `builtin:<path>` or a file path.
+    pub source: String,
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CheckRecord {
+    /// Scenario id.
+    pub scenario: String,
+    /// Check id, unique within the scenario.
+    pub id: String,
+    /// Requirement id from the catalogue, e.g. `STATELESS-02`.
+    pub requirement: String,
+    pub level: Level,
+    pub status: Status,
+    /// The rule, one line, from the requirement catalogue.
+    pub rule: String,
+    /// What happened, one line.
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual: Option<String>,
+    /// Name of the step the check belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+    /// The HTTP exchange the verdict was drawn from (kept for failing, warning and erroring checks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exchange: Option<Exchange>,
+    /// A shell command that replays the request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub curl: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Exchange {
+    pub request: HttpRequestRecord,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<HttpResponseRecord>,
+    /// Transport failure (timeout, reset, oversized body, ...), when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport_error: Option<String>,
+    pub elapsed_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct HttpRequestRecord {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct HttpResponseRecord {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    /// The body as text (lossy UTF-8), cut to a display limit.
+    pub body: String,
+    /// True when `body` was cut for the record (the full body was still judged).
+    #[serde(default)]
+    pub truncated: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(requirement: &str, status: Status) -> CheckRecord {
+        CheckRecord {
+            scenario: "s".into(),
+            id: format!("{requirement}-{}", status.as_str()),
+            requirement: requirement.into(),
+            level: Level::Must,
+            status,
+            rule: String::new(),
+            message: String::new(),
+            expected: None,
+            actual: None,
+            step: None,
+            exchange: None,
+            curl: None,
+        }
+    }
+
+    #[test]
+    fn summary_from_checks_counts_statuses_and_requirements() {
+        let checks = vec![
+            // A: two passes -> passed
+            check("A", Status::Pass),
+            check("A", Status::Pass),
+            // B: pass + not applicable -> passed
+            check("B", Status::Pass),
+            check("B", Status::NotApplicable),
+            // C: pass + fail -> not passed
+            check("C", Status::Pass),
+            check("C", Status::Fail),
+            // D: pass + warn -> not passed
+            check("D", Status::Pass),
+            check("D", Status::Warn),
+            // E: only not applicable -> not passed (nothing actually passed)
+            check("E", Status::NotApplicable),
+            // F: error -> not passed
+            check("F", Status::Error),
+        ];
+        let s = Summary::from_checks(&checks);
+        assert_eq!(
+            s,
+            Summary {
+                total: 10,
+                passed: 5,
+                failed: 1,
+                warned: 1,
+                not_applicable: 2,
+                errored: 1,
+                requirements_passed: 2,
+            }
+        );
+        assert_eq!(
+            s.total,
+            s.passed + s.failed + s.warned + s.not_applicable + s.errored
+        );
+    }
+
+    #[test]
+    fn summary_of_no_checks_is_zero() {
+        assert_eq!(Summary::from_checks(&[]), Summary::default());
+    }
+}

@@ -1,0 +1,462 @@
+//! Validation of messages against mcpcheck's own schema of the revision.
+//!
+//! All `$defs` are compiled once (on first use) into one validator map. Dispatch that a schema
+//! union cannot express precisely (the `resultType` discriminator, requests arriving where a
+//! response or notification was expected, the JSON-RPC envelope) is done here in code, so that
+//! every error carries a pointer into the message and a readable sentence.
+
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+use serde_json::Value;
+
+use crate::{REVISION, SchemaError};
+
+const SCHEMA_TEXT: &str = include_str!("../json/2026-07-28.schema.json");
+
+/// Longest message text kept from the validator (instances can be large).
+const MAX_MESSAGE_CHARS: usize = 300;
+
+struct Compiled {
+    schema: Value,
+    names: BTreeSet<String>,
+    map: jsonschema::ValidatorMap,
+}
+
+static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
+    let schema: Value =
+        serde_json::from_str(SCHEMA_TEXT).expect("bundled schema is valid JSON (tested)");
+    let names = schema["$defs"]
+        .as_object()
+        .expect("bundled schema has $defs")
+        .keys()
+        .cloned()
+        .collect();
+    let map = jsonschema::validator_map_for(&schema).expect("bundled schema compiles (tested)");
+    Compiled { schema, names, map }
+});
+
+/// The text of mcpcheck's own JSON Schema of the revision.
+pub fn schema_json() -> &'static str {
+    SCHEMA_TEXT
+}
+
+/// The parsed schema (same content as [`schema_json`]).
+pub fn schema() -> &'static Value {
+    &COMPILED.schema
+}
+
+/// Names of all `$defs` in the schema, sorted.
+pub fn definitions() -> impl Iterator<Item = &'static str> {
+    COMPILED.names.iter().map(String::as_str)
+}
+
+/// Asked for a definition the schema does not have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownDefinition(pub String);
+
+impl std::fmt::Display for UnknownDefinition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "no definition named `{}` in the {REVISION} schema",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnknownDefinition {}
+
+/// A `resultType` value defined by an extension the caller negotiated (for example `"task"` for
+/// `io.modelcontextprotocol/tasks`). Results carrying it are validated against `definition`
+/// (one of [`definitions`]), or only as a generic `Result` when `None`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResultTypeExtension<'a> {
+    pub result_type: &'a str,
+    pub definition: Option<&'a str>,
+}
+
+struct RawError {
+    pointer: String,
+    message: String,
+}
+
+fn truncate(mut text: String) -> String {
+    if text.chars().count() > MAX_MESSAGE_CHARS {
+        text = text.chars().take(MAX_MESSAGE_CHARS).collect();
+        text.push('…');
+    }
+    text
+}
+
+fn raw_errors(definition: &str, value: &Value) -> Option<Vec<RawError>> {
+    let compiled = &*COMPILED;
+    if !compiled.names.contains(definition) {
+        return None;
+    }
+    let validator = compiled.map.get(&format!("#/$defs/{definition}"))?;
+    Some(
+        validator
+            .iter_errors(value)
+            .map(|e| RawError {
+                pointer: e.instance_path().as_str().to_owned(),
+                message: truncate(e.to_string()),
+            })
+            .collect(),
+    )
+}
+
+fn check(definition: &str, value: &Value, prefix: &str, out: &mut Vec<SchemaError>) {
+    let errors = raw_errors(definition, value).expect("internal dispatch names known definitions");
+    out.extend(errors.into_iter().map(|e| SchemaError {
+        pointer: format!("{prefix}{}", e.pointer),
+        definition: definition.to_owned(),
+        message: e.message,
+    }));
+}
+
+fn error(pointer: &str, definition: &str, message: impl Into<String>) -> SchemaError {
+    SchemaError {
+        pointer: pointer.to_owned(),
+        definition: definition.to_owned(),
+        message: message.into(),
+    }
+}
+
+fn dedup(errors: Vec<SchemaError>) -> Vec<SchemaError> {
+    let mut seen = BTreeSet::new();
+    errors
+        .into_iter()
+        .filter(|e| seen.insert((e.pointer.clone(), e.message.clone())))
+        .collect()
+}
+
+/// Validates `value` against the `$defs` entry `definition` of our schema.
+pub fn validate_def(
+    definition: &str,
+    value: &Value,
+) -> Result<Vec<SchemaError>, UnknownDefinition> {
+    let errors =
+        raw_errors(definition, value).ok_or_else(|| UnknownDefinition(definition.to_owned()))?;
+    Ok(errors
+        .into_iter()
+        .map(|e| error(&e.pointer, definition, e.message))
+        .collect())
+}
+
+/// The definition of the `"complete"` result of `method`, if the revision defines one.
+pub fn result_definition(method: &str) -> Option<&'static str> {
+    Some(match method {
+        "server/discover" => "DiscoverResult",
+        "tools/list" => "ListToolsResult",
+        "tools/call" => "CallToolResult",
+        "resources/list" => "ListResourcesResult",
+        "resources/templates/list" => "ListResourceTemplatesResult",
+        "resources/read" => "ReadResourceResult",
+        "prompts/list" => "ListPromptsResult",
+        "prompts/get" => "GetPromptResult",
+        "completion/complete" => "CompleteResult",
+        "subscriptions/listen" => "SubscriptionsListenResult",
+        _ => return None,
+    })
+}
+
+/// The definition of a server-sent notification `method`, if the revision defines one.
+pub fn notification_definition(method: &str) -> Option<&'static str> {
+    Some(match method {
+        "notifications/progress" => "ProgressNotification",
+        "notifications/message" => "LoggingMessageNotification",
+        "notifications/cancelled" => "CancelledNotification",
+        "notifications/tools/list_changed" => "ToolListChangedNotification",
+        "notifications/prompts/list_changed" => "PromptListChangedNotification",
+        "notifications/resources/list_changed" => "ResourceListChangedNotification",
+        "notifications/resources/updated" => "ResourceUpdatedNotification",
+        "notifications/subscriptions/acknowledged" => "SubscriptionsAcknowledgedNotification",
+        _ => return None,
+    })
+}
+
+fn describe(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Validates a full JSON-RPC response message received for a request of `method`.
+///
+/// Only the core `resultType` values are accepted; see [`validate_response_with`] for
+/// extension values.
+pub fn validate_response(method: &str, message: &Value) -> Vec<SchemaError> {
+    validate_response_with(method, message, &[])
+}
+
+/// [`validate_response`], also accepting the `resultType` values of negotiated extensions.
+pub fn validate_response_with(
+    method: &str,
+    message: &Value,
+    extensions: &[ResultTypeExtension<'_>],
+) -> Vec<SchemaError> {
+    const RESPONSE: &str = "JSONRPCResponse";
+    let mut out = Vec::new();
+    let Some(object) = message.as_object() else {
+        out.push(error(
+            "",
+            RESPONSE,
+            format!(
+                "a response must be a JSON object, got {}",
+                describe(message)
+            ),
+        ));
+        return out;
+    };
+    if object.contains_key("method") {
+        let text = if object.contains_key("id") {
+            "a message with both `method` and `id` is a JSON-RPC request; servers never send \
+             requests (input goes through InputRequiredResult)"
+        } else {
+            "a notification (`method` without `id`) arrived where the response was expected"
+        };
+        out.push(error("", RESPONSE, text));
+        return out;
+    }
+    let (result, err) = (object.get("result"), object.get("error"));
+    let definition = match (result, err) {
+        (Some(_), Some(_)) => {
+            out.push(error(
+                "",
+                RESPONSE,
+                "a response carries exactly one of `result` and `error`, this one has both",
+            ));
+            RESPONSE
+        }
+        (None, None) => {
+            out.push(error(
+                "",
+                RESPONSE,
+                "a response carries exactly one of `result` and `error`, this one has neither",
+            ));
+            RESPONSE
+        }
+        (Some(_), None) => "JSONRPCResultResponse",
+        (None, Some(_)) => "JSONRPCErrorResponse",
+    };
+    check_envelope(
+        object,
+        definition,
+        err.is_some() && result.is_none(),
+        &mut out,
+    );
+    if let Some(err) = err {
+        check_error(message, err, &mut out);
+    }
+    if let Some(result) = result {
+        check_result(method, result, extensions, &mut out);
+    }
+    dedup(out)
+}
+
+fn check_envelope(
+    object: &serde_json::Map<String, Value>,
+    definition: &str,
+    id_optional: bool,
+    out: &mut Vec<SchemaError>,
+) {
+    match object.get("jsonrpc") {
+        Some(Value::String(v)) if v == "2.0" => {}
+        Some(other) => out.push(error(
+            "/jsonrpc",
+            definition,
+            format!("`jsonrpc` must be the string \"2.0\", got {other}"),
+        )),
+        None => out.push(error("", definition, "missing required member `jsonrpc`")),
+    }
+    match object.get("id") {
+        Some(Value::String(_)) => {}
+        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => {}
+        Some(Value::Null) => out.push(error(
+            "/id",
+            definition,
+            "`id` is null; a request id is a string or an integer (the revision excludes null, \
+             JSON-RPC's `\"id\": null` included)",
+        )),
+        Some(other) => out.push(error(
+            "/id",
+            definition,
+            format!("`id` must be a string or an integer, got {other}"),
+        )),
+        None if id_optional => {}
+        None => out.push(error("", definition, "missing required member `id`")),
+    }
+}
+
+fn check_error(message: &Value, err: &Value, out: &mut Vec<SchemaError>) {
+    check("Error", err, "/error", out);
+    let specific = match err.get("code").and_then(Value::as_i64) {
+        Some(-32020) => "HeaderMismatchError",
+        Some(-32021) => "MissingRequiredClientCapabilityError",
+        Some(-32022) => "UnsupportedProtocolVersionError",
+        _ => return,
+    };
+    // The specific definitions describe the whole response; keep only what they add under
+    // `/error` (the envelope was checked already).
+    let mut specific_errors = Vec::new();
+    check(specific, message, "", &mut specific_errors);
+    out.extend(
+        specific_errors
+            .into_iter()
+            .filter(|e| e.pointer.starts_with("/error")),
+    );
+}
+
+fn check_result(
+    method: &str,
+    result: &Value,
+    extensions: &[ResultTypeExtension<'_>],
+    out: &mut Vec<SchemaError>,
+) {
+    const PREFIX: &str = "/result";
+    let complete_definition = result_definition(method).unwrap_or("Result");
+    let Some(object) = result.as_object() else {
+        out.push(error(
+            PREFIX,
+            complete_definition,
+            format!("`result` must be an object, got {}", describe(result)),
+        ));
+        return;
+    };
+    let result_type = match object.get("resultType") {
+        Some(Value::String(value)) => value.as_str(),
+        found => {
+            let problem = match found {
+                None => "missing required member `resultType` (every result carries it)".to_owned(),
+                Some(other) => format!("`resultType` must be a string, got {other}"),
+            };
+            out.push(error("/result/resultType", complete_definition, problem));
+            // Still report what else is wrong, assuming the complete shape was meant.
+            let mut rest = Vec::new();
+            check(complete_definition, result, PREFIX, &mut rest);
+            out.extend(rest.into_iter().filter(|e| {
+                !(e.pointer.starts_with("/result/resultType")
+                    || (e.pointer == PREFIX && e.message.contains("\"resultType\"")))
+            }));
+            return;
+        }
+    };
+    match result_type {
+        "complete" => check(complete_definition, result, PREFIX, out),
+        "input_required" => check("InputRequiredResult", result, PREFIX, out),
+        other => {
+            if let Some(extension) = extensions.iter().find(|e| e.result_type == other) {
+                let definition = extension.definition.unwrap_or("Result");
+                if raw_errors(definition, result).is_some() {
+                    check(definition, result, PREFIX, out);
+                } else {
+                    out.push(error(
+                        PREFIX,
+                        definition,
+                        format!("extension definition `{definition}` is not in the schema"),
+                    ));
+                }
+            } else {
+                let mut allowed = vec!["\"complete\"".to_owned(), "\"input_required\"".to_owned()];
+                allowed.extend(extensions.iter().map(|e| format!("\"{}\"", e.result_type)));
+                out.push(error(
+                    "/result/resultType",
+                    complete_definition,
+                    format!(
+                        "resultType \"{other}\" is not defined by revision {REVISION} \
+                         (or by a negotiated extension); allowed: {}",
+                        allowed.join(", ")
+                    ),
+                ));
+                check("Result", result, PREFIX, out);
+            }
+        }
+    }
+}
+
+/// Validates a JSON-RPC notification the server sent.
+pub fn validate_notification(message: &Value) -> Vec<SchemaError> {
+    const GENERIC: &str = "JSONRPCNotification";
+    let mut out = Vec::new();
+    let Some(object) = message.as_object() else {
+        out.push(error(
+            "",
+            GENERIC,
+            format!(
+                "a notification must be a JSON object, got {}",
+                describe(message)
+            ),
+        ));
+        return out;
+    };
+    if object.contains_key("id") {
+        let text = if object.contains_key("method") {
+            "a message with both `method` and `id` is a JSON-RPC request; servers never send \
+             requests (input goes through InputRequiredResult)"
+        } else {
+            "a message with `id` and no `method` is a response, not a notification"
+        };
+        out.push(error("", GENERIC, text));
+        return out;
+    }
+    let definition = object
+        .get("method")
+        .and_then(Value::as_str)
+        .and_then(notification_definition)
+        .unwrap_or(GENERIC);
+    check(definition, message, "", &mut out);
+    dedup(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_compiles_and_dispatch_targets_exist() {
+        let names: BTreeSet<&str> = definitions().collect();
+        let methods = [
+            "server/discover",
+            "tools/list",
+            "tools/call",
+            "resources/list",
+            "resources/templates/list",
+            "resources/read",
+            "prompts/list",
+            "prompts/get",
+            "completion/complete",
+            "subscriptions/listen",
+        ];
+        for method in methods {
+            assert!(
+                names.contains(result_definition(method).unwrap()),
+                "{method}"
+            );
+        }
+        for def in [
+            "Result",
+            "InputRequiredResult",
+            "Error",
+            "HeaderMismatchError",
+            "MissingRequiredClientCapabilityError",
+            "UnsupportedProtocolVersionError",
+            "JSONRPCNotification",
+        ] {
+            assert!(names.contains(def), "{def}");
+        }
+    }
+
+    #[test]
+    fn unknown_definition_is_reported() {
+        assert_eq!(
+            validate_def("NoSuchThing", &Value::Null),
+            Err(UnknownDefinition("NoSuchThing".into()))
+        );
+    }
+}
