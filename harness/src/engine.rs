@@ -45,6 +45,21 @@ pub struct RunOptions {
     pub client_version: String,
 }
 
+impl RunOptions {
+    /// Defaults for a run against `url`.
+    pub fn new(url: impl Into<String>) -> RunOptions {
+        RunOptions {
+            url: url.into(),
+            strict: false,
+            concurrency: 8,
+            fixtures: BTreeMap::new(),
+            extra_headers: Vec::new(),
+            client_name: "mcpcheck".into(),
+            client_version: env!("CARGO_PKG_VERSION").into(),
+        }
+    }
+}
+
 /// What the server declared, read once before the scenarios.
 #[derive(Debug, Clone, Default)]
 pub struct Profile {

@@ -92,3 +92,44 @@ fn catalogue_matches_the_digest() {
     let ours: Vec<&str> = c.ids().collect();
     assert_eq!(ours, ids.iter().map(|s| s.as_str()).collect::<Vec<_>>());
 }
+
+/// Every shipped scenario file validates against the scenario format's JSON Schema, and the
+/// schema rejects what the loader rejects for a few typical mistakes.
+#[test]
+fn shipped_scenarios_match_the_scenario_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(mcpcheck_schemas::scenario_schema_json()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("scenario schema compiles");
+    let mut n = 0;
+    for (path, text) in mcpcheck::embedded::EMBEDDED {
+        if *path == mcpcheck::catalogue::CATALOGUE_FILE {
+            continue;
+        }
+        let value: serde_json::Value =
+            serde_saphyr::from_str(text).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| format!("{}: {e}", e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "scenarios/{path} does not match the scenario schema:\n{}",
+            errors.join("\n")
+        );
+        n += 1;
+    }
+    assert!(n > 0);
+    for bad in [
+        "id: x\ntitle: t\narea: a\nsteps: [{name: s, request: {method: m}, expect: [{req: HTTP-01, stauts: 200}]}]\n",
+        "id: x\ntitle: t\narea: a\nsteps: [{name: s, request: {method: m}, expect: [{req: HTTP-01}]}]\n",
+        "id: x\ntitle: t\narea: a\nsteps: [{name: s, expect: [{req: HTTP-01, status: 200}]}]\n",
+        "id: X Y\ntitle: t\narea: a\nsteps: [{name: s, request: {method: m}, expect: [{req: HTTP-01, status: 200}]}]\n",
+    ] {
+        let v: serde_json::Value = serde_saphyr::from_str(bad).unwrap();
+        assert!(!validator.is_valid(&v), "schema accepted: {bad}");
+        assert!(
+            mcpcheck::scenario::parse("bad.yaml", bad, &Catalogue::builtin()).is_err(),
+            "loader accepted: {bad}"
+        );
+    }
+}

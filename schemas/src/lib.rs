@@ -42,3 +42,8 @@ impl std::fmt::Display for SchemaError {
         write!(f, "{pointer} [{}]: {}", self.definition, self.message)
     }
 }
+
+/// The JSON Schema of mcpcheck's scenario file format (v1), for editors and tests.
+pub fn scenario_schema_json() -> &'static str {
+    include_str!("../json/scenario.schema.json")
+}
