@@ -33,6 +33,8 @@ pub struct Ctx<'a> {
     pub method: Option<&'a str>,
     /// For `tools/call`: the tool's definition from the server's `tools/list`.
     pub tool: Option<&'a Value>,
+    /// The step sent a JSON-RPC notification (no answer but 202 is allowed).
+    pub notification: bool,
 }
 
 fn pass(actual: impl Into<String>) -> Judgement {
@@ -63,6 +65,18 @@ fn no_response(ctx: &Ctx, expected: String) -> Judgement {
 
 /// `Some(reason)` when the expectation's `when` does not hold for this exchange.
 pub fn not_applicable(e: &Expectation, ctx: &Ctx) -> Option<String> {
+    if let Some(j) = &e.json {
+        if j.if_present == Some(true) && !j.pointer.contains("/*") {
+            if let Some(v) = ctx.wire.final_json() {
+                if v.pointer(&j.pointer).is_none() {
+                    return Some(format!(
+                        "{} is absent (the check applies only when it is present)",
+                        j.pointer
+                    ));
+                }
+            }
+        }
+    }
     let when = e.when?;
     let r = ctx.outcome.response.as_ref()?;
     match (when, r.sse.is_some()) {
@@ -568,7 +582,9 @@ fn meta_keys_check(m: &MetaKeysSpec, ctx: &Ctx) -> Judgement {
             Some(Value::Object(o)) => {
                 for k in o.keys() {
                     seen += 1;
-                    if let Some(p) = meta_key_problem(k) {
+                    if m.prefix_required == Some(true) && !k.contains('/') {
+                        bad.push(format!("{ptr}: key {k:?} has no prefix (extension ids need one, e.g. com.example/{k})"));
+                    } else if let Some(p) = meta_key_problem(k) {
                         bad.push(format!("{ptr}: key {k:?}: {p}"));
                     }
                 }
@@ -638,7 +654,10 @@ fn show(v: &Value) -> String {
 }
 
 /// Judges one value (or its absence) against a `json` condition.
-fn json_condition(j: &JsonSpec, found: Option<&Value>) -> Result<String, (String, String)> {
+pub(crate) fn json_condition(
+    j: &JsonSpec,
+    found: Option<&Value>,
+) -> Result<String, (String, String)> {
     let ptr = &j.pointer;
     let actual_of = |v: Option<&Value>| match v {
         Some(v) => format!("{ptr} = {}", show(v)),
@@ -765,7 +784,11 @@ fn json_condition(j: &JsonSpec, found: Option<&Value>) -> Result<String, (String
         };
     }
     if let Some(min) = j.minimum {
-        let ok = v.is_i64() && v.as_i64().is_some_and(|n| n as f64 >= min) || v.is_u64();
+        let n = v
+            .as_i64()
+            .map(|n| n as f64)
+            .or_else(|| v.as_u64().map(|n| n as f64));
+        let ok = n.is_some_and(|n| n >= min);
         return if ok {
             Ok(actual)
         } else {
@@ -830,6 +853,32 @@ pub fn expand_pointer<'a>(v: &'a Value, pointer: &str) -> Vec<(String, Option<&'
     out
 }
 
+fn unique_check(ptr: &str, values: Option<Vec<&Value>>) -> Judgement {
+    let Some(values) = values else {
+        return fail(
+            format!("an array at {ptr}"),
+            format!("{ptr} is not an array"),
+        );
+    };
+    let mut seen: Vec<&Value> = Vec::new();
+    let mut dups = Vec::new();
+    for v in values {
+        if seen.contains(&v) {
+            dups.push(show(v));
+        } else {
+            seen.push(v);
+        }
+    }
+    if dups.is_empty() {
+        pass(format!("{} distinct value(s) at {ptr}", seen.len()))
+    } else {
+        fail(
+            format!("distinct values at {ptr}"),
+            format!("repeated: {}", dups.join(", ")),
+        )
+    }
+}
+
 fn json_check(j: &JsonSpec, ctx: &Ctx) -> Judgement {
     if ctx.outcome.response.is_none() {
         return no_response(ctx, format!("a JSON-RPC response with {}", j.pointer));
@@ -843,6 +892,14 @@ fn json_check(j: &JsonSpec, ctx: &Ctx) -> Judgement {
                 );
             };
             if !j.pointer.split('/').any(|seg| seg == "*") {
+                if j.unique == Some(true) {
+                    return unique_check(
+                        &j.pointer,
+                        v.pointer(&j.pointer)
+                            .and_then(|a| a.as_array())
+                            .map(|a| a.iter().collect()),
+                    );
+                }
                 return match json_condition(j, v.pointer(&j.pointer)) {
                     Ok(a) => pass(a),
                     Err((e, a)) => fail(e, a),
@@ -850,6 +907,12 @@ fn json_check(j: &JsonSpec, ctx: &Ctx) -> Judgement {
             }
             // A `*` segment: the condition must hold at every match.
             let matches = expand_pointer(v, &j.pointer);
+            if j.unique == Some(true) {
+                return unique_check(
+                    &j.pointer,
+                    Some(matches.iter().filter_map(|(_, x)| *x).collect()),
+                );
+            }
             if matches.is_empty() {
                 return pass(format!("no element matches {}", j.pointer));
             }

@@ -491,6 +491,8 @@ impl Runner {
             sent_id: sent_id.as_ref(),
             method: method.as_deref(),
             tool: tool_def,
+            notification: sent_id.is_none()
+                && step.request.as_ref().is_some_and(|r| r.notification),
         };
         for e in &step.expect {
             let (judgement, used) = match st.interpolate_expectation(&e.value) {
@@ -822,7 +824,7 @@ fn schema_requirement(ctx: &Ctx, first: Option<&(usize, String, String)>) -> &'s
         _ => "STATELESS-20",
     };
     let final_msg = ctx.wire.final_json();
-    let Some((i, ptr, _)) = first else {
+    let Some((i, ptr, message)) = first else {
         return match final_msg {
             Some(v) if v.get("error").is_some() => "ERR-01",
             Some(v)
@@ -836,6 +838,10 @@ fn schema_requirement(ctx: &Ctx, first: Option<&(usize, String, String)>) -> &'s
         };
     };
     let msg = ctx.wire.messages[*i].json();
+    if ctx.notification {
+        // Anything that looks like an answer to a notification breaks the no-answer rule.
+        return "STATELESS-21";
+    }
     if Some(*i) != ctx.wire.final_index {
         return if ctx.wire.messages[*i].is_request() {
             "STATELESS-22"
@@ -843,6 +849,12 @@ fn schema_requirement(ctx: &Ctx, first: Option<&(usize, String, String)>) -> &'s
             "STATELESS-20"
         };
     }
+    let code = msg
+        .and_then(|m| m.pointer("/error/code"))
+        .and_then(|c| c.as_i64());
+    let result_type = msg
+        .and_then(|m| m.pointer("/result/resultType"))
+        .and_then(|r| r.as_str());
     if ptr == "/result/resultType" {
         let present = msg.and_then(|m| m.pointer("/result/resultType")).is_some();
         return if present {
@@ -851,30 +863,46 @@ fn schema_requirement(ctx: &Ctx, first: Option<&(usize, String, String)>) -> &'s
             "STATELESS-09"
         };
     }
-    if ptr.starts_with("/error/data") {
+    if ptr.starts_with("/error/data")
+        || (ptr == "/error" && matches!(code, Some(-32021 | -32022)) && message.contains("data"))
+    {
         return "ERR-06";
     }
     if ptr.starts_with("/error") {
         return "ERR-01";
     }
-    if ptr.starts_with("/result/ttlMs") || ptr.starts_with("/result/cacheScope") {
-        return match ptr.as_str() {
-            p if p.starts_with("/result/ttlMs") => "CACHE-02",
-            _ => "CACHE-03",
-        };
+    if ptr.starts_with("/result/ttlMs") {
+        return "CACHE-02";
+    }
+    if ptr.starts_with("/result/cacheScope") {
+        return "CACHE-03";
+    }
+    if ptr == "/result" && (message.contains("\"ttlMs\"") || message.contains("\"cacheScope\"")) {
+        return "CACHE-01";
     }
     if ptr == "/jsonrpc" || ptr == "/id" || ptr.is_empty() {
         return "STATELESS-20";
     }
-    match msg {
-        Some(v)
-            if v.pointer("/result/resultType").and_then(|r| r.as_str())
-                == Some("input_required") =>
-        {
-            "MRTR-03"
-        }
-        _ => by_method(ctx.method.unwrap_or("")),
+    if result_type == Some("input_required") {
+        return "MRTR-03";
     }
+    let method = ctx.method.unwrap_or("");
+    let segs: Vec<&str> = ptr.split('/').collect();
+    // /result/tools/N/inputSchema... and /result/messages/N/content...
+    if method == "tools/list"
+        && segs.len() > 4
+        && segs[2] == "tools"
+        && (segs[4] == "inputSchema" || segs[4] == "outputSchema")
+    {
+        return "TOOLS-05";
+    }
+    if method == "prompts/get" && segs.len() > 4 && segs[2] == "messages" && segs[4] == "content" {
+        return "PROMPT-05";
+    }
+    if method == "tools/call" && segs.len() > 2 && segs[2] == "content" {
+        return "TOOLS-13";
+    }
+    by_method(method)
 }
 
 fn worst(checks: &[CheckRecord]) -> Status {

@@ -412,6 +412,12 @@ pub struct JsonSpec {
     /// String is valid standard base64.
     #[serde(default)]
     pub base64: Option<bool>,
+    /// The values are distinct: an array's elements, or all matches of a `*` pointer.
+    #[serde(default)]
+    pub unique: Option<bool>,
+    /// Judge only when the value is present; absent is not_applicable (for optional fields).
+    #[serde(default)]
+    pub if_present: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -443,6 +449,9 @@ pub struct MetaKeysSpec {
     /// Lint the keys of the object at this pointer of the final response instead.
     #[serde(default)]
     pub keys_of: Option<String>,
+    /// With `keys_of`: every key must have a prefix (extension ids).
+    #[serde(default)]
+    pub prefix_required: Option<bool>,
 }
 
 /// A problem in a scenario file.
@@ -794,6 +803,7 @@ pub fn parse(file: &str, text: &str, catalogue: &Catalogue) -> Result<Scenario, 
                     j.min_length.is_some() || j.max_length.is_some(),
                     j.minimum.is_some(),
                     j.base64.is_some(),
+                    j.unique.is_some(),
                 ];
                 if !conds.iter().any(|c| *c) {
                     errors.push(err_at(

@@ -5,8 +5,8 @@
 //! response or notification was expected, the JSON-RPC envelope) is done here in code, so that
 //! every error carries a pointer into the message and a readable sentence.
 
-use std::collections::BTreeSet;
-use std::sync::LazyLock;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use serde_json::Value;
 
@@ -17,24 +17,59 @@ const SCHEMA_TEXT: &str = include_str!("../json/2026-07-28.schema.json");
 /// Longest message text kept from the validator (instances can be large).
 const MAX_MESSAGE_CHARS: usize = 300;
 
+/// Made-up base URI under which the schema is registered, so `$ref`s resolve within it.
+const BASE_URI: &str = "urn:mcpcheck:schema:2026-07-28";
+
 struct Compiled {
-    schema: Value,
+    schema: &'static Value,
     names: BTreeSet<String>,
-    map: jsonschema::ValidatorMap,
+    registry: jsonschema::Registry<'static>,
+    /// Validators are compiled on first use, one per definition: compiling every definition
+    /// up front costs about 20 MB and most runs touch a few dozen.
+    validators: Mutex<HashMap<String, Arc<jsonschema::Validator>>>,
 }
 
 static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
-    let schema: Value =
-        serde_json::from_str(SCHEMA_TEXT).expect("bundled schema is valid JSON (tested)");
+    let schema: &'static Value = Box::leak(Box::new(
+        serde_json::from_str(SCHEMA_TEXT).expect("bundled schema is valid JSON (tested)"),
+    ));
     let names = schema["$defs"]
         .as_object()
         .expect("bundled schema has $defs")
         .keys()
         .cloned()
         .collect();
-    let map = jsonschema::validator_map_for(&schema).expect("bundled schema compiles (tested)");
-    Compiled { schema, names, map }
+    let registry = jsonschema::Registry::new()
+        .add(BASE_URI, schema)
+        .and_then(|b| b.prepare())
+        .expect("bundled schema registers (tested)");
+    Compiled {
+        schema,
+        names,
+        registry,
+        validators: Mutex::new(HashMap::new()),
+    }
 });
+
+fn validator(definition: &str) -> Arc<jsonschema::Validator> {
+    let compiled = &*COMPILED;
+    let mut cache = compiled
+        .validators
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(v) = cache.get(definition) {
+        return Arc::clone(v);
+    }
+    let root = serde_json::json!({"$ref": format!("{BASE_URI}#/$defs/{definition}")});
+    let v = Arc::new(
+        jsonschema::options()
+            .with_registry(&compiled.registry)
+            .build(&root)
+            .expect("bundled schema compiles (tested)"),
+    );
+    cache.insert(definition.to_owned(), Arc::clone(&v));
+    v
+}
 
 /// The text of mcpcheck's own JSON Schema of the revision.
 pub fn schema_json() -> &'static str {
@@ -43,7 +78,7 @@ pub fn schema_json() -> &'static str {
 
 /// The parsed schema (same content as [`schema_json`]).
 pub fn schema() -> &'static Value {
-    &COMPILED.schema
+    COMPILED.schema
 }
 
 /// Names of all `$defs` in the schema, sorted.
@@ -94,7 +129,7 @@ fn raw_errors(definition: &str, value: &Value) -> Option<Vec<RawError>> {
     if !compiled.names.contains(definition) {
         return None;
     }
-    let validator = compiled.map.get(&format!("#/$defs/{definition}"))?;
+    let validator = validator(definition);
     Some(
         validator
             .iter_errors(value)
