@@ -900,7 +900,13 @@ fn schema_requirement(ctx: &Ctx, first: Option<&(usize, String, String)>) -> &'s
         return "PROMPT-05";
     }
     if method == "tools/call" && segs.len() > 2 && segs[2] == "content" {
-        return "TOOLS-13";
+        // Encodings (media type, base64 payloads, embedded resources) are TOOLS-13; the rest of
+        // a content block's shape is TOOLS-07.
+        let encoding = segs.get(4) == Some(&"resource")
+            || ["\"mimeType\"", "\"data\"", "\"blob\""]
+                .iter()
+                .any(|k| message.contains(k));
+        return if encoding { "TOOLS-13" } else { "TOOLS-07" };
     }
     by_method(method)
 }

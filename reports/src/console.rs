@@ -99,8 +99,10 @@ pub(crate) fn render(record: &RunRecord, opts: ConsoleOptions) -> String {
                 .filter(|c| c.scenario == scenario.id)
                 .collect();
             scenario_line(&mut out, scenario, &checks, (id_width, title_width), color);
+            // Each step's exchange is printed once per scenario, under its first reported check.
+            let mut shown_steps: Vec<&str> = Vec::new();
             for check in checks {
-                check_entry(&mut out, check, opts);
+                check_entry(&mut out, check, opts, &mut shown_steps);
             }
         }
     }
@@ -119,7 +121,7 @@ pub(crate) fn render(record: &RunRecord, opts: ConsoleOptions) -> String {
             paint(color, Style::Bold, "(checks of unlisted scenarios)")
         );
         for check in orphans {
-            check_entry(&mut out, check, opts);
+            check_entry(&mut out, check, opts, &mut Vec::new());
         }
     }
 
@@ -215,13 +217,23 @@ fn scenario_line(
     }
 }
 
-fn check_entry(out: &mut String, check: &CheckRecord, opts: ConsoleOptions) {
+fn check_entry<'a>(
+    out: &mut String,
+    check: &'a CheckRecord,
+    opts: ConsoleOptions,
+    shown_steps: &mut Vec<&'a str>,
+) {
     let color = opts.color;
     match check.status {
         Status::Fail | Status::Warn | Status::Error => {
             let tag = padded_tag(color, check.status, status_tag(check.status));
             let _ = writeln!(out, "    {tag}  {}", check_heading(check));
-            for line in detail_lines(check) {
+            let step = check.step.as_deref().unwrap_or("");
+            let first_for_step = check.exchange.is_none() || !shown_steps.contains(&step);
+            if check.exchange.is_some() && first_for_step {
+                shown_steps.push(step);
+            }
+            for line in detail_lines(check, first_for_step) {
                 if line.is_empty() {
                     let _ = writeln!(out);
                 } else {
@@ -258,9 +270,16 @@ pub(crate) fn check_heading(check: &CheckRecord) -> String {
 
 /// The detail lines of a failing / warning / erroring check, without indentation or colour.
 /// Shared by the console report and the JUnit failure text.
-pub(crate) fn detail_lines(check: &CheckRecord) -> Vec<String> {
+pub(crate) fn detail_lines(check: &CheckRecord, with_exchange: bool) -> Vec<String> {
     let mut lines = Vec::new();
-    lines.push(check.message.clone());
+    // The generic message only restates expected/actual, which follow on their own lines.
+    let generic = match (&check.expected, &check.actual) {
+        (Some(e), Some(a)) => check.message == format!("expected {e}, got {a}"),
+        _ => false,
+    };
+    if !generic {
+        lines.push(check.message.clone());
+    }
     lines.push(format!("rule: {}", check.rule));
     if let Some(e) = &check.expected {
         lines.push(format!("expected: {e}"));
@@ -270,6 +289,12 @@ pub(crate) fn detail_lines(check: &CheckRecord) -> Vec<String> {
     }
     if let Some(s) = &check.step {
         lines.push(format!("step: {s}"));
+    }
+    if !with_exchange {
+        if check.exchange.is_some() {
+            lines.push("exchange: as shown above for this step".to_string());
+        }
+        return lines;
     }
     if let Some(x) = &check.exchange {
         exchange_lines(&mut lines, x);

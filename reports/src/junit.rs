@@ -51,7 +51,7 @@ fn suite(scenario: &ScenarioRecord, checks: &[&CheckRecord]) -> TestSuite {
 /// The failure text of a check: the same lines as the console block, without colour or indent.
 fn failure_text(check: &CheckRecord) -> String {
     let mut text = format!("{}  {}\n", status_tag(check.status), check_heading(check));
-    for line in detail_lines(check) {
+    for line in detail_lines(check, true) {
         text.push_str(&line);
         text.push('\n');
     }
