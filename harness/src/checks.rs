@@ -65,17 +65,16 @@ fn no_response(ctx: &Ctx, expected: String) -> Judgement {
 
 /// `Some(reason)` when the expectation's `when` does not hold for this exchange.
 pub fn not_applicable(e: &Expectation, ctx: &Ctx) -> Option<String> {
-    if let Some(j) = &e.json {
-        if j.if_present == Some(true) && !j.pointer.contains("/*") {
-            if let Some(v) = ctx.wire.final_json() {
-                if v.pointer(&j.pointer).is_none() {
-                    return Some(format!(
-                        "{} is absent (the check applies only when it is present)",
-                        j.pointer
-                    ));
-                }
-            }
-        }
+    if let Some(j) = &e.json
+        && j.if_present == Some(true)
+        && !j.pointer.contains("/*")
+        && let Some(v) = ctx.wire.final_json()
+        && v.pointer(&j.pointer).is_none()
+    {
+        return Some(format!(
+            "{} is absent (the check applies only when it is present)",
+            j.pointer
+        ));
     }
     let when = e.when?;
     let r = ctx.outcome.response.as_ref()?;

@@ -1,4 +1,6 @@
-//! The fault table: every fault mode breaks exactly one rule of the revision.
+//! The fault table: every fault mode breaks one rule of the revision (its `requirements`); a few
+//! also make checks of other requirements fail because those checks can no longer observe the
+//! answer (its `collateral`, an optional second list).
 //!
 //! The names are the public contract (CLI `--fault NAME`, harness expectations); internally the
 //! server dispatches on [`FaultKind`], which is generated together with [`FAULTS`] so the two can
@@ -7,14 +9,19 @@
 use crate::Fault;
 
 macro_rules! faults {
-    ($( $variant:ident => $name:literal, [$($req:literal),+ $(,)?], $desc:literal; )*) => {
+    ($( $variant:ident => $name:literal, [$($req:literal),+ $(,)?], $([$($col:literal),* $(,)?],)? $desc:literal; )*) => {
         /// Internal identifier of a fault; `FAULTS[kind as usize]` is its public description.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum FaultKind { $($variant),* }
 
         /// Every fault mode, in a stable order.
         pub const FAULTS: &[Fault] = &[
-            $( Fault { name: $name, requirements: &[$($req),+], description: $desc } ),*
+            $( Fault {
+                name: $name,
+                requirements: &[$($req),+],
+                collateral: &[$($($col),*)?],
+                description: $desc,
+            } ),*
         ];
 
         impl FaultKind {
@@ -30,14 +37,14 @@ macro_rules! faults {
 }
 
 faults! {
-    MissingMetaAccepted => "missing-meta-accepted", ["STATELESS-02"],
+    MissingMetaAccepted => "missing-meta-accepted", ["STATELESS-02", "STATELESS-04"],
         "Serves requests that lack the required _meta fields instead of rejecting them with -32602/400.";
     MetaErrorHttp200 => "meta-error-http-200", ["STATELESS-02", "HTTP-23"],
         "Rejects requests with missing _meta using -32602 but HTTP status 200 instead of 400.";
     RequiresClientInfo => "requires-client-info", ["STATELESS-03"],
         "Rejects requests without _meta clientInfo with -32602/400 (clientInfo is optional).";
     StickyCapabilities => "sticky-capabilities", ["STATELESS-04", "STATELESS-16"],
-        "Remembers the client capabilities of the last request that declared any (process-wide) and uses them when a request declares none.";
+        "Per connection: a request that declares no client capabilities reuses those declared by an earlier request on the same connection.";
     NoServerInfo => "no-server-info", ["STATELESS-07"],
         "Omits io.modelcontextprotocol/serverInfo from result _meta.";
     NoResultType => "no-result-type", ["STATELESS-09"],
@@ -45,14 +52,15 @@ faults! {
     BogusResultType => "bogus-result-type", ["STATELESS-10"],
         "Sends resultType \"done\" instead of \"complete\".";
     NoDiscover => "no-discover", ["STATELESS-11"],
+        ["STATELESS-01", "STATELESS-03", "STATELESS-07", "STATELESS-09", "STATELESS-10", "STATELESS-12", "STATELESS-15", "STATELESS-19", "CACHE-01"],
         "Answers server/discover with -32601 / HTTP 404.";
-    DiscoverNoVersions => "discover-no-versions", ["STATELESS-12"],
+    DiscoverNoVersions => "discover-no-versions", ["STATELESS-12"], ["STATELESS-15"],
         "Omits supportedVersions from the server/discover result.";
     UndeclaredPrompts => "undeclared-prompts", ["STATELESS-13", "PROMPT-01"],
         "Serves prompts but omits capabilities.prompts from server/discover.";
     WrongVersionCode => "wrong-version-code", ["STATELESS-14", "HTTP-08"],
-        "Rejects an unsupported protocol version with -32602 instead of -32022.";
-    VersionErrorNoData => "version-error-no-data", ["STATELESS-14", "ERR-06"],
+        "Rejects an unsupported protocol version with -32602 (keeping data {supported, requested}) instead of -32022.";
+    VersionErrorNoData => "version-error-no-data", ["STATELESS-14", "ERR-06", "HTTP-08"],
         "Sends -32022 without the data {supported, requested} payload.";
     SupportedListMismatch => "supported-list-mismatch", ["STATELESS-15"],
         "-32022 data.supported also lists 2025-11-25, which discover does not list and which is still rejected.";
@@ -63,7 +71,7 @@ faults! {
     ReservedMetaKey => "reserved-meta-key", ["STATELESS-18"],
         "Result _meta contains the invented reserved key io.modelcontextprotocol/debug.";
     RejectsVendorMeta => "rejects-vendor-meta", ["STATELESS-19"],
-        "Rejects requests whose _meta has keys other than io.modelcontextprotocol/* with -32602/400.";
+        "Rejects requests whose _meta has a vendor-prefixed key (prefix other than io.modelcontextprotocol) with -32602/400.";
     IdTypeChanged => "id-type-changed", ["STATELESS-20"],
         "Echoes integer request ids as strings.";
     AnswersNotifications => "answers-notifications", ["STATELESS-21", "HTTP-05"],
@@ -73,9 +81,9 @@ faults! {
     InitializeSilent => "initialize-silent", ["STATELESS-24"],
         "Rejects a legacy initialize with an error that names no supported version.";
     ListSideEffect => "list-side-effect", ["STATELESS-26", "TOOLS-03"],
-        "After any tools/call, tools/list omits test_simple_text for the rest of the process.";
+        "Per connection: after a tools/call, tools/list on that connection omits test_simple_text (other connections are unaffected).";
     SseServerRequest => "sse-server-request", ["STATELESS-22", "HTTP-03"],
-        "test_streaming_elicitation's SSE stream carries a JSON-RPC request (elicitation/create, id 99) before the final response.";
+        "The SSE streams of test_streaming_elicitation and test_tool_with_progress carry a JSON-RPC request (elicitation/create, id 99) before the final response.";
     WrongContentType => "wrong-content-type", ["HTTP-02"],
         "Sends JSON results with Content-Type text/plain.";
     NoAccelBuffering => "no-accel-buffering", ["HTTP-04"],
@@ -86,17 +94,17 @@ faults! {
         "Accepts requests without an MCP-Protocol-Version header.";
     VersionMismatchAccepted => "version-mismatch-accepted", ["HTTP-07"],
         "Accepts an MCP-Protocol-Version header that differs from the body _meta protocolVersion.";
-    UnknownMethodHttp200 => "unknown-method-http-200", ["HTTP-09"],
+    UnknownMethodHttp200 => "unknown-method-http-200", ["HTTP-09", "STATELESS-23"],
         "Answers unknown methods with -32601 but HTTP status 200 instead of 404.";
     MethodHeaderUnchecked => "method-header-unchecked", ["HTTP-10"],
         "Does not check the Mcp-Method header at all (missing or mismatching is accepted).";
     MethodHeaderCaseInsensitive => "method-header-case-insensitive", ["HTTP-10"],
         "Compares Mcp-Method with the body method case-insensitively.";
-    NameHeaderUnchecked => "name-header-unchecked", ["HTTP-11"],
+    NameHeaderUnchecked => "name-header-unchecked", ["HTTP-11", "HTTP-13"],
         "Does not check the Mcp-Name header (missing or mismatching is accepted).";
     NoBase64Decoding => "no-base64-decoding", ["HTTP-13"],
         "Compares base64-sentinel header values literally instead of decoding them.";
-    ParamHeaderUnchecked => "param-header-unchecked", ["HTTP-15"],
+    ParamHeaderUnchecked => "param-header-unchecked", ["HTTP-15", "HTTP-16"],
         "Does not check Mcp-Param-* headers for x-mcp-header annotated arguments.";
     ParamHeaderRequiredWhenNull => "param-header-required-when-null", ["HTTP-15"],
         "Demands Mcp-Param-Region even when the region argument is null or absent.";
@@ -113,13 +121,14 @@ faults! {
     RejectsLastEventId => "rejects-last-event-id", ["HTTP-22"],
         "Rejects requests carrying Last-Event-ID with 400 instead of ignoring the header.";
     PlainTextErrors => "plain-text-errors", ["HTTP-23"],
-        "Sends 400/404 errors as a text/plain body \"bad request\" instead of a JSON-RPC error.";
+        ["ERR-01", "ERR-02", "ERR-04", "ERR-05", "ERR-06", "HTTP-06", "HTTP-07", "HTTP-08", "HTTP-09", "HTTP-10", "HTTP-11", "HTTP-13", "HTTP-15", "HTTP-16", "STATELESS-02", "STATELESS-04", "STATELESS-14", "STATELESS-15", "STATELESS-16", "STATELESS-20", "STATELESS-23"],
+        "Sends 400/404 errors as a text/plain body (\"bad request: \" and the error message) instead of a JSON-RPC error.";
     BatchCrash => "batch-crash", ["HTTP-24"],
-        "Answers a JSON array (batch) body with HTTP 500.";
-    NoCacheHints => "no-cache-hints", ["CACHE-01"],
+        "Answers malformed bodies (batch array, non-JSON, JSON-RPC response object, empty) with HTTP 500.";
+    NoCacheHints => "no-cache-hints", ["CACHE-01", "STATELESS-12"],
         "Omits ttlMs and cacheScope from the server/discover result.";
     FractionalTtl => "fractional-ttl", ["CACHE-02"],
-        "Sends ttlMs 1500.5 on tools/list.";
+        "Sends ttlMs 1500.5 on the six cacheable results (discover, the four lists, resources/read).";
     BadToolName => "bad-tool-name", ["TOOLS-04"],
         "Adds a tool named \"bad tool name!\".";
     InputSchemaNotObject => "input-schema-not-object", ["TOOLS-05"],
@@ -127,15 +136,15 @@ faults! {
     XMcpHeaderOnNumber => "x-mcp-header-on-number", ["TOOLS-06"],
         "test_custom_header also annotates a number-typed property with x-mcp-header.";
     BadContentShape => "bad-content-shape", ["TOOLS-07"],
-        "test_simple_text returns a text content item without text.";
+        "The results of test_simple_text and the content fixture tools have text blocks without text and other blocks with unknown types (picture, sound, embedded).";
     UnknownToolIsResult => "unknown-tool-is-result", ["TOOLS-08"],
         "An unknown tool yields an isError result instead of a -32602 JSON-RPC error.";
     ToolErrorAsProtocolError => "tool-error-as-protocol-error", ["TOOLS-09"],
         "Tool execution errors (test_error_handling, invalid date in test_validate_input) become JSON-RPC -32603.";
     StructuredOutputMismatch => "structured-output-mismatch", ["TOOLS-11"],
         "test_structured_output's structuredContent violates its outputSchema.";
-    BadBase64Image => "bad-base64-image", ["TOOLS-13"],
-        "Image content data is \"not base64!!\".";
+    BadBase64Image => "bad-base64-image", ["TOOLS-13", "PROMPT-05"],
+        "Image and audio data in tool results and prompt messages is \"not base64!!\".";
     EmptyContentsForMissingResource => "empty-contents-for-missing-resource", ["RES-05"],
         "An unknown resource yields a complete result with contents: [].";
     ResourceNotFoundLegacyCode => "resource-not-found-legacy-code", ["RES-05", "ERR-03"],
@@ -150,10 +159,130 @@ faults! {
         "completion/complete returns 101 values.";
     CompletionUnknownRefAccepted => "completion-unknown-ref-accepted", ["COMPL-03"],
         "completion/complete for an unknown prompt ref returns an empty completion instead of -32602.";
-    LegacyErrorRange => "legacy-error-range", ["ERR-02", "HTTP-10"],
+    LegacyErrorRange => "legacy-error-range", ["ERR-02", "ERR-04", "HTTP-06", "HTTP-07", "HTTP-10", "HTTP-11", "HTTP-13", "HTTP-15", "HTTP-16"],
         "Header problems are answered with the pre-final code -32001 instead of -32020.";
     PromptImageBadMime => "prompt-image-bad-mime", ["PROMPT-05"],
         "test_prompt_with_image's image content lacks mimeType.";
+    HandshakeRequired => "handshake-required", ["STATELESS-01"],
+        ["STATELESS-03", "STATELESS-07", "STATELESS-09", "STATELESS-11", "STATELESS-12", "STATELESS-15", "STATELESS-19", "HTTP-18", "HTTP-21", "HTTP-22", "CACHE-01"],
+        "Demands the legacy handshake: every valid request for a served method is rejected with -32600/400 \"initialize first\" (initialize itself is handled as usual).";
+    CapabilityAlwaysMissing => "capability-always-missing", ["STATELESS-16", "STATELESS-04"],
+        "test_missing_capability answers -32021 even when the request declares sampling.";
+    StringIdAsNumber => "string-id-as-number", ["STATELESS-20"],
+        "Echoes numeric-looking string ids (\"7\", and \"\" as 0) as JSON numbers and other string ids as null.";
+    InitializeAccepted => "initialize-accepted", ["STATELESS-24"],
+        "Answers a legacy initialize (no MCP headers) with HTTP 200 and an initialize result.";
+    ErrorWithoutMessage => "error-without-message", ["ERR-01"],
+        "Every JSON-RPC error object lacks message.";
+    UnassignedMcpCode => "unassigned-mcp-code", ["ERR-02", "ERR-04", "HTTP-10"],
+        "Mcp-Method mismatches are answered with the unassigned MCP code -32030 instead of -32020.";
+    AppCodeInReservedRange => "app-code-in-reserved-range", ["ERR-05", "PROMPT-04"],
+        "An unknown prompt yields the application code -32650, inside the reserved JSON-RPC range.";
+    UndeclaredTools => "undeclared-tools", ["STATELESS-13", "TOOLS-01"],
+        "Serves tools but omits capabilities.tools from server/discover.";
+    UndeclaredResources => "undeclared-resources", ["STATELESS-13", "RES-01"],
+        "Serves resources but omits capabilities.resources from server/discover.";
+    UndeclaredCompletions => "undeclared-completions", ["STATELESS-13", "COMPL-01"],
+        "Serves completion/complete but omits capabilities.completions from server/discover.";
+    ToolsListFails => "tools-list-fails", ["STATELESS-13", "TOOLS-01"],
+        ["STATELESS-01", "STATELESS-03", "HTTP-18", "HTTP-21", "HTTP-22", "TOOLS-02", "TOOLS-05", "TOOLS-06", "CACHE-01", "CACHE-02", "CACHE-03"],
+        "Declares tools but answers tools/list with -32601 / HTTP 404.";
+    ResourcesListFails => "resources-list-fails", ["STATELESS-13", "RES-01"],
+        ["RES-02", "CACHE-01", "CACHE-02", "CACHE-03"],
+        "Declares resources but answers resources/list with -32601 / HTTP 404.";
+    PromptsListFails => "prompts-list-fails", ["STATELESS-13", "PROMPT-01"],
+        ["PROMPT-02", "CACHE-01", "CACHE-02", "CACHE-03"],
+        "Declares prompts but answers prompts/list with -32601 / HTTP 404.";
+    CompletionNotFound => "completion-not-found", ["STATELESS-13", "COMPL-01"],
+        ["COMPL-02", "COMPL-03", "STATELESS-07", "STATELESS-09"],
+        "Declares completions but answers completion/complete with -32601 / HTTP 404.";
+    EmptyToolContent => "empty-tool-content", ["TOOLS-07"], ["TOOLS-13"],
+        "test_simple_text, test_image_content, test_audio_content, test_embedded_resource and test_multiple_content_types return content: [].";
+    ToolCallInternalError => "tool-call-internal-error", ["TOOLS-07"], ["TOOLS-11", "TOOLS-12", "TOOLS-13"],
+        "The content fixture tools (image, audio, embedded resource, mixed, structured output) fail with -32603.";
+    MediaWithoutMime => "media-without-mime", ["TOOLS-13"],
+        "Image and audio blocks in tool results lack mimeType.";
+    EmbeddedResourceIncomplete => "embedded-resource-incomplete", ["TOOLS-13"],
+        "Embedded resources in tool results lack uri and text.";
+    ToolWithoutInputSchema => "tool-without-input-schema", ["TOOLS-02"], ["TOOLS-05"],
+        "test_simple_text is listed without an inputSchema.";
+    StructuredNotMirrored => "structured-not-mirrored", ["TOOLS-12"],
+        "test_structured_output's text block does not carry the JSON of its structuredContent.";
+    NoListCacheHints => "no-list-cache-hints", ["CACHE-01"],
+        "Omits ttlMs and cacheScope from the four list results and resources/read.";
+    BadCacheScope => "bad-cache-scope", ["CACHE-03"],
+        "Sends cacheScope \"shared\" on the six cacheable results.";
+    ResourceWithoutName => "resource-without-name", ["RES-02"],
+        "resources/list entries lack name.";
+    TemplateWithoutName => "template-without-name", ["RES-03"],
+        "resources/templates/list entries lack name.";
+    ReadBlobNotBase64 => "read-blob-not-base64", ["RES-04"],
+        "resources/read of test://static-binary returns blob \"not base64!!\".";
+    ReadContentWithoutUri => "read-content-without-uri", ["RES-04"],
+        "resources/read contents lack uri.";
+    PromptWithoutName => "prompt-without-name", ["PROMPT-02"],
+        "prompts/list lists test_simple_prompt without a name.";
+    PromptArgumentWithoutName => "prompt-argument-without-name", ["PROMPT-02"],
+        "prompts/list argument entries lack name.";
+    PromptBadRole => "prompt-bad-role", ["PROMPT-03"],
+        "prompts/get messages have role \"system\".";
+    UnknownPromptIsResult => "unknown-prompt-is-result", ["PROMPT-04"], ["ERR-01"],
+        "An unknown prompt yields a result with no messages instead of -32602.";
+    PromptResourceNoMime => "prompt-resource-no-mime", ["PROMPT-05"],
+        "The embedded resource of test_prompt_with_embedded_resource lacks mimeType.";
+    CompletionValuesNotStrings => "completion-values-not-strings", ["COMPL-02"],
+        "completion/complete values are numbers (their index) instead of strings.";
+    BadInputRequest => "bad-input-request", ["MRTR-03"],
+        "The elicitation input request of test_streaming_elicitation lacks requestedSchema.";
+    PostStatus201 => "post-status-201", ["HTTP-01"],
+        "Sends successful results (JSON and SSE) with HTTP status 201 instead of 200.";
+    SseWrongContentType => "sse-wrong-content-type", ["HTTP-02"],
+        "Labels SSE response bodies application/x-ndjson instead of text/event-stream.";
+    SseLeftOpen => "sse-left-open", ["HTTP-03"],
+        "Keeps SSE response streams open for 5 s after the final response.";
+    VersionErrorHttp200 => "version-error-http-200", ["HTTP-08"],
+        "Sends -32022 for an unsupported version with HTTP status 200 instead of 400.";
+    UnknownMethodWrongCode => "unknown-method-wrong-code", ["HTTP-09"],
+        "Answers unknown (never-defined) methods with -32600 and HTTP 404 instead of -32601.";
+    Base64LenientDecoding => "base64-lenient-decoding", ["HTTP-13"],
+        "Decodes base64-sentinel header values leniently (missing padding and stray characters accepted).";
+    Base64MarkerCaseInsensitive => "base64-marker-case-insensitive", ["HTTP-13"],
+        "Recognises the =?base64?...?= sentinel marker case-insensitively.";
+    ParamHeaderWrongArgument => "param-header-wrong-argument", ["HTTP-15"], ["HTTP-17"],
+        "Compares a plain (not base64-sentinel) Mcp-Param-Region with the query argument instead of region, so a correct header is rejected.";
+    InvalidHeaderCharsAccepted => "invalid-header-chars-accepted", ["HTTP-16"],
+        "Accepts header values with characters outside visible ASCII (read as Latin-1).";
+    LoopbackOriginRejected => "loopback-origin-rejected", ["HTTP-18"],
+        "Rejects every Origin, loopback ones included, with 403.";
+    RemovedMethodWrongCode => "removed-method-wrong-code", ["STATELESS-23"],
+        "Answers removed methods (initialize, logging/setLevel, resources/subscribe, ...) with -32600 and HTTP 404 instead of -32601.";
+    DeleteAllowed => "delete-allowed", ["HTTP-20"],
+        "Answers DELETE on the endpoint with 200 instead of 405.";
+    RejectsSessionId => "rejects-session-id", ["HTTP-21"],
+        "Rejects requests carrying an Mcp-Session-Id header with -32600/400.";
+    PromptGetInternalError => "prompt-get-internal-error", ["PROMPT-03"],
+        ["PROMPT-05", "STATELESS-07", "STATELESS-09"],
+        "prompts/get of the fixture prompts fails with -32603 (unknown prompts and missing arguments still yield -32602).";
+    PromptEmbeddedResourceIncomplete => "prompt-embedded-resource-incomplete", ["PROMPT-05"],
+        "The embedded resource of test_prompt_with_embedded_resource lacks uri and text.";
+    PromptImageWrongType => "prompt-image-wrong-type", ["PROMPT-05"],
+        "test_prompt_with_image's image content block has type \"picture\".";
+    PromptResourceWrongType => "prompt-resource-wrong-type", ["PROMPT-05"],
+        "test_prompt_with_embedded_resource's embedded resource content block has type \"embedded\".";
+    ReadInternalError => "read-internal-error", ["RES-04"],
+        ["CACHE-01", "STATELESS-07", "STATELESS-09"],
+        "resources/read of test://static-text and test://static-binary fails with -32603 (unknown URIs still yield -32602).";
+    TemplatesListFails => "templates-list-fails", ["RES-03"],
+        ["CACHE-01", "STATELESS-07", "STATELESS-09"],
+        "Declares resources but answers resources/templates/list with -32603.";
+    ConnectionScopedTool => "connection-scoped-tool", ["TOOLS-03"],
+        "tools/list also lists a tool conn_<n>_helper, n being the connection number, so lists differ between connections.";
+    RejectsTraceContext => "rejects-trace-context", ["STATELESS-19"],
+        "Rejects requests whose _meta has traceparent, tracestate or baggage with -32602/400.";
+    CapabilityErrorWrongCode => "capability-error-wrong-code", ["STATELESS-16"],
+        "A missing required client capability is answered with -32602 (HTTP 400) instead of -32021.";
+    CapabilityErrorHttp200 => "capability-error-http-200", ["STATELESS-16"],
+        "A missing required client capability is answered with -32021 but HTTP status 200 instead of 400.";
 }
 
 impl FaultKind {

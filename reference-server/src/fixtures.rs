@@ -1,7 +1,6 @@
 //! Fixture tools, prompts, resources and completions (the names the official suite uses).
 
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::atomic::Ordering;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
@@ -10,10 +9,13 @@ use serde_json::{Map, Value, json};
 
 use crate::faults::FaultKind as F;
 use crate::rpc::{
-    INVALID_PARAMS, LEGACY_RESOURCE_NOT_FOUND, MISSING_CLIENT_CAPABILITY, Outcome, RpcError,
-    notification,
+    INVALID_PARAMS, LEGACY_RESOURCE_NOT_FOUND, MISSING_CLIENT_CAPABILITY, Outcome,
+    RESERVED_RANGE_APP_CODE, RpcError, notification,
 };
-use crate::server::{AppState, RequestMeta};
+use crate::server::{AppState, Conn, RequestMeta};
+
+/// Data sent instead of base64 by the `bad-base64-image` / `read-blob-not-base64` faults.
+const NOT_BASE64: &str = "not base64!!";
 
 /// A valid 1x1 PNG.
 pub const PNG_BASE64: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
@@ -44,6 +46,8 @@ pub const TEMPLATE_URI: &str = "test://template/{id}/data";
 /// Per-request context handed to method handlers.
 pub struct Ctx<'a> {
     pub state: &'a AppState,
+    /// The connection the request arrived on (per-connection fault modes only).
+    pub conn: Conn,
     pub params: &'a Map<String, Value>,
     pub meta: &'a RequestMeta,
 }
@@ -64,9 +68,19 @@ impl Ctx<'_> {
         } else {
             json!({ capability: {} })
         };
+        let code = if self.has(F::CapabilityErrorWrongCode) {
+            INVALID_PARAMS
+        } else {
+            MISSING_CLIENT_CAPABILITY
+        };
+        let status = if self.has(F::CapabilityErrorHttp200) {
+            axum::http::StatusCode::OK
+        } else {
+            axum::http::StatusCode::BAD_REQUEST
+        };
         RpcError::new(
-            axum::http::StatusCode::BAD_REQUEST,
-            MISSING_CLIENT_CAPABILITY,
+            status,
+            code,
             format!("This request requires the client capability '{capability}'"),
         )
         .with_data(json!({ "requiredCapabilities": required }))
@@ -79,11 +93,61 @@ fn text(s: impl Into<String>) -> Value {
 
 fn image_content(ctx: &Ctx) -> Value {
     let data = if ctx.has(F::BadBase64Image) {
-        "not base64!!"
+        NOT_BASE64
     } else {
         PNG_BASE64
     };
     json!({"type": "image", "data": data, "mimeType": "image/png"})
+}
+
+fn audio_content(ctx: &Ctx) -> Value {
+    let data = if ctx.has(F::BadBase64Image) {
+        NOT_BASE64.to_string()
+    } else {
+        B64.encode(wav_bytes())
+    };
+    json!({"type": "audio", "data": data, "mimeType": "audio/wav"})
+}
+
+/// Applies the content-block fault modes to the content of a tool result.
+fn damage_tool_content(ctx: &Ctx, content: &mut [Value]) {
+    for block in content {
+        let Some(b) = block.as_object_mut() else {
+            continue;
+        };
+        let kind = b
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        if ctx.has(F::MediaWithoutMime) && (kind == "image" || kind == "audio") {
+            b.remove("mimeType");
+        }
+        if ctx.has(F::EmbeddedResourceIncomplete)
+            && kind == "resource"
+            && let Some(r) = b.get_mut("resource").and_then(Value::as_object_mut)
+        {
+            r.remove("uri");
+            r.remove("text");
+        }
+        if ctx.has(F::BadContentShape) {
+            match kind.as_str() {
+                "text" => {
+                    b.remove("text");
+                }
+                "image" => {
+                    b.insert("type".into(), json!("picture"));
+                }
+                "audio" => {
+                    b.insert("type".into(), json!("sound"));
+                }
+                "resource" => {
+                    b.insert("type".into(), json!("embedded"));
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 /// A short, valid 8 kHz mono 8-bit PCM WAV file (silence).
@@ -170,9 +234,6 @@ pub fn tool_definitions(state: &AppState) -> Vec<Value> {
         json!({"name": "test_trigger_tool_change", "description": "Signals a tool list change", "inputSchema": NO_ARGS()}),
         json!({"name": "test_trigger_prompt_change", "description": "Signals a prompt list change", "inputSchema": NO_ARGS()}),
     ];
-    if state.has(F::ListSideEffect) && state.tools_called.load(Ordering::SeqCst) {
-        tools.retain(|t| t["name"] != "test_simple_text");
-    }
     if state.has(F::BadToolName) {
         tools.push(json!({"name": "bad tool name!", "description": "A badly named tool", "inputSchema": NO_ARGS()}));
     }
@@ -192,12 +253,26 @@ pub fn header_params(tool: &Value) -> Vec<(String, String)> {
 
 pub fn list_tools(ctx: &Ctx) -> Result<Value, RpcError> {
     check_cursor(ctx.params)?;
-    let mut result = json!({"resultType": "complete", "tools": tool_definitions(ctx.state)});
-    add_cache_hints(&mut result);
-    if ctx.has(F::FractionalTtl) {
-        result["ttlMs"] = json!(1500.5);
+    let mut tools = tool_definitions(ctx.state);
+    if ctx.has(F::ListSideEffect) && ctx.state.with_conn(ctx.conn, |c| c.tools_called) {
+        tools.retain(|t| t["name"] != "test_simple_text");
     }
+    if ctx.has(F::ConnectionScopedTool) {
+        tools.push(json!({"name": connection_tool_name(ctx.conn), "description": "A helper that exists only on this connection", "inputSchema": NO_ARGS()}));
+    }
+    if ctx.has(F::ToolWithoutInputSchema) {
+        for t in tools.iter_mut().filter(|t| t["name"] == "test_simple_text") {
+            t.as_object_mut().map(|o| o.remove("inputSchema"));
+        }
+    }
+    let mut result = json!({"resultType": "complete", "tools": tools});
+    list_cache_hints(ctx, &mut result);
     Ok(result)
+}
+
+/// The tool the `connection-scoped-tool` fault adds to the list of connection `conn`.
+fn connection_tool_name(conn: Conn) -> String {
+    format!("conn_{}_helper", conn.id)
 }
 
 pub fn call_tool(ctx: &Ctx) -> Outcome {
@@ -209,29 +284,50 @@ pub fn call_tool(ctx: &Ctx) -> Outcome {
         Some(Value::Object(m)) => m.clone(),
         Some(_) => return RpcError::invalid_params("params.arguments must be an object").into(),
     };
-    ctx.state.tools_called.store(true, Ordering::SeqCst);
+    if ctx.has(F::ListSideEffect) {
+        ctx.state.with_conn(ctx.conn, |c| c.tools_called = true);
+    }
     let known = tool_definitions(ctx.state)
         .iter()
-        .any(|t| t["name"].as_str() == Some(name));
+        .any(|t| t["name"].as_str() == Some(name))
+        || (ctx.has(F::ConnectionScopedTool) && name == connection_tool_name(ctx.conn));
     if !known {
         if ctx.has(F::UnknownToolIsResult) {
             return Outcome::Result(tool_error(format!("Unknown tool: {name}")));
         }
         return RpcError::invalid_params(format!("Unknown tool: {name}")).into();
     }
-    match name {
-        "test_simple_text" => {
-            let block = if ctx.has(F::BadContentShape) {
-                json!({"type": "text"})
-            } else {
-                text("This is a simple text response for testing.")
-            };
-            Outcome::Result(complete_tool(vec![block]))
+    const CONTENT_TOOLS: &[&str] = &[
+        "test_image_content",
+        "test_audio_content",
+        "test_embedded_resource",
+        "test_multiple_content_types",
+    ];
+    if ctx.has(F::ToolCallInternalError)
+        && (CONTENT_TOOLS.contains(&name) || name == "test_structured_output")
+    {
+        return RpcError::internal(format!("{name} failed")).into();
+    }
+    let mut outcome = run_tool(ctx, name, &args);
+    if let Outcome::Result(r) = &mut outcome
+        && (CONTENT_TOOLS.contains(&name) || name == "test_simple_text")
+        && let Some(content) = r.get_mut("content").and_then(Value::as_array_mut)
+    {
+        if ctx.has(F::EmptyToolContent) {
+            content.clear();
         }
+        damage_tool_content(ctx, content);
+    }
+    outcome
+}
+
+fn run_tool(ctx: &Ctx, name: &str, args: &Map<String, Value>) -> Outcome {
+    match name {
+        "test_simple_text" => Outcome::Result(complete_tool(vec![text(
+            "This is a simple text response for testing.",
+        )])),
         "test_image_content" => Outcome::Result(complete_tool(vec![image_content(ctx)])),
-        "test_audio_content" => Outcome::Result(complete_tool(vec![json!({
-            "type": "audio", "data": B64.encode(wav_bytes()), "mimeType": "audio/wav"
-        })])),
+        "test_audio_content" => Outcome::Result(complete_tool(vec![audio_content(ctx)])),
         "test_embedded_resource" => Outcome::Result(complete_tool(vec![embedded_text_resource(
             "test://embedded-resource",
         )])),
@@ -251,7 +347,7 @@ pub fn call_tool(ctx: &Ctx) -> Outcome {
         "test_logging_tool" => logging_tool(ctx),
         "test_missing_capability" => missing_capability_tool(ctx),
         "test_streaming_elicitation" => streaming_elicitation(ctx),
-        "test_validate_input" => validate_input(ctx, &args),
+        "test_validate_input" => validate_input(ctx, args),
         "test_structured_output" => structured_output(ctx),
         "test_custom_header" => {
             let region = args.get("region").cloned().unwrap_or(Value::Null);
@@ -271,12 +367,21 @@ pub fn call_tool(ctx: &Ctx) -> Outcome {
     }
 }
 
+/// The server-to-client request the `sse-server-request` fault puts on SSE streams.
+fn fault_server_request() -> Value {
+    json!({"jsonrpc": "2.0", "id": 99, "method": "elicitation/create", "params": {
+        "mode": "form",
+        "message": "What is your name?",
+        "requestedSchema": {"type": "object", "properties": {"user_name": {"type": "string"}}}
+    }})
+}
+
 fn tool_with_progress(ctx: &Ctx) -> Outcome {
     let result = complete_tool(vec![text("Progress tool completed")]);
     let Some(token) = &ctx.meta.progress_token else {
         return Outcome::Result(result);
     };
-    let before = (1..=3)
+    let mut before: Vec<Value> = (1..=3)
         .map(|i| {
             notification(
                 "notifications/progress",
@@ -284,6 +389,9 @@ fn tool_with_progress(ctx: &Ctx) -> Outcome {
             )
         })
         .collect();
+    if ctx.has(F::SseServerRequest) {
+        before.push(fault_server_request());
+    }
     Outcome::Stream {
         before,
         last: Ok(result),
@@ -321,7 +429,7 @@ pub fn level_index(level: &str) -> Option<usize> {
 fn missing_capability_tool(ctx: &Ctx) -> Outcome {
     const KEY: &str = "capital_question";
     const TOOL: &str = "test_missing_capability";
-    if !ctx.declares("sampling") {
+    if !ctx.declares("sampling") || ctx.has(F::CapabilityAlwaysMissing) {
         return ctx.missing_capability("sampling").into();
     }
     match take_input_response(ctx, TOOL, KEY) {
@@ -356,16 +464,18 @@ fn streaming_elicitation(ctx: &Ctx) -> Outcome {
             json!({"progressToken": token, "progress": 1, "message": "preparing"}),
         ));
     }
-    let request = json!({"method": "elicitation/create", "params": {
+    let mut request = json!({"method": "elicitation/create", "params": {
         "mode": "form",
         "message": "What is your name?",
         "requestedSchema": {"type": "object", "properties": {"user_name": {"type": "string"}}, "required": ["user_name"]}
     }});
+    if ctx.has(F::BadInputRequest) {
+        request["params"]
+            .as_object_mut()
+            .map(|p| p.remove("requestedSchema"));
+    }
     if ctx.has(F::SseServerRequest) {
-        let mut req = request.clone();
-        req["jsonrpc"] = json!("2.0");
-        req["id"] = json!(99);
-        before.push(req);
+        before.push(fault_server_request());
     }
     let last = match take_input_response(ctx, TOOL, KEY) {
         Err(e) => Err(e),
@@ -410,7 +520,12 @@ fn structured_output(ctx: &Ctx) -> Outcome {
     } else {
         json!({"temperature": 21.5, "conditions": "sunny"})
     };
-    let mut result = complete_tool(vec![text(structured.to_string())]);
+    let mirror = if ctx.has(F::StructuredNotMirrored) {
+        "See structuredContent for the weather data.".to_string()
+    } else {
+        structured.to_string()
+    };
+    let mut result = complete_tool(vec![text(mirror)]);
     result["structuredContent"] = structured;
     Outcome::Result(result)
 }
@@ -534,9 +649,25 @@ fn take_input_response(ctx: &Ctx, tool: &str, key: &str) -> Result<Option<Value>
 // ---------------------------------------------------------------------------------------------
 // Caching and pagination
 
-pub fn add_cache_hints(result: &mut Value) {
-    result["ttlMs"] = json!(60_000);
-    result["cacheScope"] = json!("public");
+/// Adds `ttlMs` / `cacheScope` (subject to the `fractional-ttl` and `bad-cache-scope` faults).
+pub fn add_cache_hints(state: &AppState, result: &mut Value) {
+    result["ttlMs"] = if state.has(F::FractionalTtl) {
+        json!(1500.5)
+    } else {
+        json!(60_000)
+    };
+    result["cacheScope"] = if state.has(F::BadCacheScope) {
+        json!("shared")
+    } else {
+        json!("public")
+    };
+}
+
+/// Cache hints of the four lists and `resources/read` (omitted under `no-list-cache-hints`).
+fn list_cache_hints(ctx: &Ctx, result: &mut Value) {
+    if !ctx.has(F::NoListCacheHints) {
+        add_cache_hints(ctx.state, result);
+    }
 }
 
 /// Lists are single-page: no cursor is ever issued, so any cursor is unknown.
@@ -556,17 +687,33 @@ pub fn list_resources(ctx: &Ctx) -> Result<Value, RpcError> {
         {"uri": "test://static-text", "name": "static-text", "description": "A static text resource", "mimeType": "text/plain"},
         {"uri": "test://static-binary", "name": "static-binary", "description": "A static binary resource (PNG)", "mimeType": "image/png"}
     ]});
-    add_cache_hints(&mut result);
+    if ctx.has(F::ResourceWithoutName) {
+        strip_all(&mut result["resources"], "name");
+    }
+    list_cache_hints(ctx, &mut result);
     Ok(result)
 }
 
 pub fn list_resource_templates(ctx: &Ctx) -> Result<Value, RpcError> {
     check_cursor(ctx.params)?;
+    if ctx.has(F::TemplatesListFails) {
+        return Err(RpcError::internal("Listing resource templates failed"));
+    }
     let mut result = json!({"resultType": "complete", "resourceTemplates": [
         {"uriTemplate": TEMPLATE_URI, "name": "template-data", "description": "Data for an id", "mimeType": "application/json"}
     ]});
-    add_cache_hints(&mut result);
+    if ctx.has(F::TemplateWithoutName) {
+        strip_all(&mut result["resourceTemplates"], "name");
+    }
+    list_cache_hints(ctx, &mut result);
     Ok(result)
+}
+
+/// Removes `key` from every object of the array `list`.
+fn strip_all(list: &mut Value, key: &str) {
+    for item in list.as_array_mut().into_iter().flatten() {
+        item.as_object_mut().map(|o| o.remove(key));
+    }
 }
 
 /// The `{id}` of a URI produced from [`TEMPLATE_URI`].
@@ -585,12 +732,21 @@ pub fn read_resource(ctx: &Ctx) -> Result<Value, RpcError> {
     let Some(uri) = ctx.params.get("uri").and_then(Value::as_str) else {
         return Err(RpcError::invalid_params("params.uri must be a string"));
     };
+    if ctx.has(F::ReadInternalError) && matches!(uri, "test://static-text" | "test://static-binary")
+    {
+        return Err(RpcError::internal(format!("Reading {uri} failed")));
+    }
     let contents = match uri {
         "test://static-text" => {
             json!([{"uri": uri, "mimeType": "text/plain", "text": "This is the content of the static text resource."}])
         }
         "test://static-binary" => {
-            json!([{"uri": uri, "mimeType": "image/png", "blob": PNG_BASE64}])
+            let blob = if ctx.has(F::ReadBlobNotBase64) {
+                NOT_BASE64
+            } else {
+                PNG_BASE64
+            };
+            json!([{"uri": uri, "mimeType": "image/png", "blob": blob}])
         }
         _ => match template_id(uri) {
             Some(_) if ctx.has(F::TemplateReadFails) => {
@@ -616,7 +772,10 @@ pub fn read_resource(ctx: &Ctx) -> Result<Value, RpcError> {
         },
     };
     let mut result = json!({"resultType": "complete", "contents": contents});
-    add_cache_hints(&mut result);
+    if ctx.has(F::ReadContentWithoutUri) {
+        strip_all(&mut result["contents"], "uri");
+    }
+    list_cache_hints(ctx, &mut result);
     Ok(result)
 }
 
@@ -636,7 +795,17 @@ pub fn list_prompts(ctx: &Ctx) -> Result<Value, RpcError> {
         ]},
         {"name": "test_prompt_with_image", "description": "A prompt with an image"}
     ]});
-    add_cache_hints(&mut result);
+    if ctx.has(F::PromptWithoutName) {
+        result["prompts"][0]
+            .as_object_mut()
+            .map(|o| o.remove("name"));
+    }
+    if ctx.has(F::PromptArgumentWithoutName) {
+        for p in result["prompts"].as_array_mut().into_iter().flatten() {
+            strip_all(&mut p["arguments"], "name");
+        }
+    }
+    list_cache_hints(ctx, &mut result);
     Ok(result)
 }
 
@@ -662,7 +831,12 @@ pub fn get_prompt(ctx: &Ctx) -> Result<Value, RpcError> {
         }
     };
     let arg = |k: &str| args.get(k).and_then(Value::as_str);
-    let user = |content: Value| json!({"role": "user", "content": content});
+    let role = if ctx.has(F::PromptBadRole) {
+        "system"
+    } else {
+        "user"
+    };
+    let user = |content: Value| json!({"role": role, "content": content});
     let messages = match name {
         "test_simple_prompt" => vec![user(text("This is a simple prompt for testing."))],
         "test_prompt_with_arguments" => {
@@ -684,20 +858,49 @@ pub fn get_prompt(ctx: &Ctx) -> Result<Value, RpcError> {
         }
         "test_prompt_with_embedded_resource" => {
             let uri = arg("resourceUri").unwrap_or("test://static-text");
+            let mut resource = embedded_text_resource(uri);
+            if let Some(r) = resource["resource"].as_object_mut() {
+                if ctx.has(F::PromptResourceNoMime) {
+                    r.remove("mimeType");
+                }
+                if ctx.has(F::PromptEmbeddedResourceIncomplete) {
+                    r.remove("uri");
+                    r.remove("text");
+                }
+            }
+            if ctx.has(F::PromptResourceWrongType) {
+                resource["type"] = json!("embedded");
+            }
             vec![
-                user(embedded_text_resource(uri)),
+                user(resource),
                 user(text("Please process the embedded resource above.")),
             ]
         }
         "test_prompt_with_image" => {
-            let mut image = json!({"type": "image", "data": PNG_BASE64, "mimeType": "image/png"});
+            let mut image = image_content(ctx);
             if ctx.has(F::PromptImageBadMime) {
                 image.as_object_mut().map(|o| o.remove("mimeType"));
             }
+            if ctx.has(F::PromptImageWrongType) {
+                image["type"] = json!("picture");
+            }
             vec![user(image), user(text("Please analyze the image above."))]
+        }
+        _ if ctx.has(F::UnknownPromptIsResult) => Vec::new(),
+        _ if ctx.has(F::AppCodeInReservedRange) => {
+            return Err(RpcError::new(
+                axum::http::StatusCode::OK,
+                RESERVED_RANGE_APP_CODE,
+                format!("Unknown prompt: {name}"),
+            ));
         }
         _ => return Err(prompt_error(ctx, format!("Unknown prompt: {name}"))),
     };
+    if ctx.has(F::PromptGetInternalError) && !messages.is_empty() {
+        return Err(RpcError::internal(format!(
+            "Rendering prompt {name} failed"
+        )));
+    }
     Ok(
         json!({"resultType": "complete", "description": format!("Fixture prompt {name}"), "messages": messages}),
     )
@@ -755,6 +958,11 @@ pub fn complete(ctx: &Ctx) -> Result<Value, RpcError> {
             .collect()
     };
     let total = values.len();
+    let values: Vec<Value> = if ctx.has(F::CompletionValuesNotStrings) {
+        (0..total).map(|i| json!(i)).collect()
+    } else {
+        values.into_iter().map(Value::String).collect()
+    };
     Ok(
         json!({"resultType": "complete", "completion": {"values": values, "total": total, "hasMore": false}}),
     )

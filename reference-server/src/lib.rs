@@ -22,11 +22,15 @@ pub const SERVER_NAME: &str = "mcpcheck-reference-server";
 /// `serverInfo.version` in result `_meta`.
 pub const SERVER_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// A fault mode breaks exactly one rule so that mcpcheck's checks are proven able to fail.
+/// A fault mode breaks one rule so that mcpcheck's checks are proven able to fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Fault {
     pub name: &'static str,
+    /// The requirements the fault actually breaks (detection is judged on these).
     pub requirements: &'static [&'static str],
+    /// Requirements whose checks also fail as an unavoidable consequence, because they can no
+    /// longer observe the answer (e.g. error-code checks when error bodies are not JSON-RPC).
+    pub collateral: &'static [&'static str],
     pub description: &'static str,
 }
 
@@ -63,7 +67,8 @@ pub struct Running {
 pub async fn spawn(addr: SocketAddr, config: Config) -> std::io::Result<Running> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    let app = server::router(Arc::new(server::AppState::new(&config)));
+    let app = server::router(Arc::new(server::AppState::new(&config)))
+        .into_make_service_with_connect_info::<server::Conn>();
     let handle = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });

@@ -13,6 +13,11 @@ pub const MISSING_CLIENT_CAPABILITY: i64 = -32021;
 pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
 /// Pre-final HeaderMismatch code; only emitted by the `legacy-error-range` fault.
 pub const LEGACY_HEADER_MISMATCH: i64 = -32001;
+/// An MCP-range code the revision does not assign; only emitted by the `unassigned-mcp-code` fault.
+pub const UNASSIGNED_MCP_CODE: i64 = -32030;
+/// An application code inside the reserved JSON-RPC range; only emitted by the
+/// `app-code-in-reserved-range` fault.
+pub const RESERVED_RANGE_APP_CODE: i64 = -32650;
 /// Retired resource-not-found code; only emitted by the `resource-not-found-legacy-code` fault.
 pub const LEGACY_RESOURCE_NOT_FOUND: i64 = -32002;
 

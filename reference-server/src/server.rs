@@ -1,17 +1,21 @@
 //! The Streamable HTTP endpoint: one POST handler running the validation pipeline
 //! (Origin → body → notification → headers → `_meta` → version → method → capability → params).
 
+use std::collections::HashMap;
 use std::convert::Infallible;
-use std::sync::atomic::AtomicBool;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::State;
+use axum::extract::connect_info::Connected;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use axum::serve::IncomingStream;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::{Map, Value, json};
@@ -21,7 +25,8 @@ use crate::faults::FaultKind as F;
 use crate::fixtures::{self, Ctx};
 use crate::rpc::{
     HEADER_MISMATCH, INVALID_PARAMS, INVALID_REQUEST, LEGACY_HEADER_MISMATCH, METHOD_NOT_FOUND,
-    Outcome, PARSE_ERROR, RpcError, UNSUPPORTED_PROTOCOL_VERSION, envelope, notification,
+    Outcome, PARSE_ERROR, RpcError, UNASSIGNED_MCP_CODE, UNSUPPORTED_PROTOCOL_VERSION, envelope,
+    notification,
 };
 use crate::{Config, SERVER_NAME, SERVER_VERSION, SUPPORTED_VERSIONS};
 
@@ -40,14 +45,39 @@ pub enum ListKind {
     Prompts,
 }
 
-/// Process-wide server state. Only fault modes keep request-spanning state.
+/// The connection a request arrived on: the peer address plus a number unique within the
+/// process (so a reused peer port never inherits an earlier connection's state).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Conn {
+    pub peer: SocketAddr,
+    pub id: u64,
+}
+
+static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
+
+impl Connected<IncomingStream<'_, tokio::net::TcpListener>> for Conn {
+    fn connect_info(stream: IncomingStream<'_, tokio::net::TcpListener>) -> Self {
+        Conn {
+            peer: *stream.remote_addr(),
+            id: NEXT_CONN.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+}
+
+/// Request-spanning state of one connection; kept only by the per-connection fault modes.
+#[derive(Debug, Default)]
+pub struct ConnState {
+    /// Capabilities of the last request that declared any (`sticky-capabilities`).
+    pub sticky_caps: Option<Map<String, Value>>,
+    /// A `tools/call` ran on this connection (`list-side-effect`).
+    pub tools_called: bool,
+}
+
+/// Process-wide server state. Only fault modes keep request-spanning state, per connection.
 pub struct AppState {
     fault: Option<F>,
     allowed_origins: Vec<String>,
-    /// `sticky-capabilities` fault only.
-    sticky_caps: Mutex<Option<Map<String, Value>>>,
-    /// Set by any `tools/call`; read only under the `list-side-effect` fault.
-    pub tools_called: AtomicBool,
+    conns: Mutex<HashMap<Conn, ConnState>>,
     changes: broadcast::Sender<ListKind>,
 }
 
@@ -56,10 +86,15 @@ impl AppState {
         AppState {
             fault: config.fault.and_then(F::of),
             allowed_origins: config.allowed_origins.clone(),
-            sticky_caps: Mutex::new(None),
-            tools_called: AtomicBool::new(false),
+            conns: Mutex::new(HashMap::new()),
             changes: broadcast::channel(64).0,
         }
+    }
+
+    /// Runs `f` on the state of connection `conn` (created on first use).
+    pub fn with_conn<R>(&self, conn: Conn, f: impl FnOnce(&mut ConnState) -> R) -> R {
+        let mut conns = self.conns.lock().unwrap_or_else(|e| e.into_inner());
+        f(conns.entry(conn).or_default())
     }
 
     /// Whether fault `f` is active.
@@ -82,6 +117,7 @@ pub struct RequestMeta {
     pub log_level: Option<usize>,
 }
 
+/// The `/mcp` router; serve it with `into_make_service_with_connect_info::<Conn>()`.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/mcp", post(post_mcp).get(get_mcp).delete(delete_mcp))
@@ -95,7 +131,10 @@ async fn get_mcp(State(state): State<Arc<AppState>>) -> Response {
     method_not_allowed()
 }
 
-async fn delete_mcp() -> Response {
+async fn delete_mcp(State(state): State<Arc<AppState>>) -> Response {
+    if state.has(F::DeleteAllowed) {
+        return StatusCode::OK.into_response();
+    }
     method_not_allowed()
 }
 
@@ -108,8 +147,13 @@ fn method_not_allowed() -> Response {
         .into_response()
 }
 
-async fn post_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
-    let mut response = handle_post(&state, &headers, &body);
+async fn post_mcp(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(conn): ConnectInfo<Conn>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut response = handle_post(&state, conn, &headers, &body);
     if state.has(F::MintsSessionId) {
         response.headers_mut().insert(
             "mcp-session-id",
@@ -119,7 +163,7 @@ async fn post_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
     response
 }
 
-fn handle_post(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Response {
+fn handle_post(state: &AppState, conn: Conn, headers: &HeaderMap, body: &[u8]) -> Response {
     if let Err(e) = check_origin(state, headers) {
         return error_response(state, None, e);
     }
@@ -131,13 +175,21 @@ fn handle_post(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Response {
         );
         return error_response(state, None, e);
     }
+    if state.has(F::RejectsSessionId) && headers.contains_key("mcp-session-id") {
+        let e = RpcError::new(
+            StatusCode::BAD_REQUEST,
+            INVALID_REQUEST,
+            "Unknown session (Mcp-Session-Id)",
+        );
+        return error_response(state, None, e);
+    }
     match parse_message(body) {
+        Err(_) | Ok(Incoming::Batch) if state.has(F::BatchCrash) => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal server error").into_response()
+        }
         Err(failure) => {
             let (id, e) = *failure;
             error_response(state, id.as_ref(), e)
-        }
-        Ok(Incoming::Batch) if state.has(F::BatchCrash) => {
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal server error").into_response()
         }
         Ok(Incoming::Batch) => {
             let e = RpcError::new(
@@ -149,7 +201,7 @@ fn handle_post(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Response {
         }
         Ok(Incoming::Notification) => notification_response(state),
         Ok(Incoming::Request { id, method, params }) => {
-            let outcome = handle_request(state, headers, &method, params.as_ref())
+            let outcome = handle_request(state, conn, headers, &method, params.as_ref())
                 .unwrap_or_else(Outcome::Error);
             respond(state, &id, outcome)
         }
@@ -166,9 +218,10 @@ fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<(), RpcError> {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return Ok(());
     };
-    let allowed = origin
-        .to_str()
-        .is_ok_and(|o| origin_allowed(o, &state.allowed_origins));
+    let allowed = !state.has(F::LoopbackOriginRejected)
+        && origin
+            .to_str()
+            .is_ok_and(|o| origin_allowed(o, &state.allowed_origins));
     if allowed {
         return Ok(());
     }
@@ -275,20 +328,29 @@ fn notification_response(state: &AppState) -> Response {
 
 fn handle_request(
     state: &AppState,
+    conn: Conn,
     headers: &HeaderMap,
     method: &str,
     params: Option<&Value>,
 ) -> Result<Outcome, RpcError> {
     let params_obj = params.and_then(Value::as_object);
     if method == "initialize" && !headers.contains_key("mcp-protocol-version") {
+        if state.has(F::InitializeAccepted) {
+            return Ok(Outcome::Result(json!({
+                "protocolVersion": "2025-11-25",
+                "capabilities": {"tools": {}},
+                "serverInfo": {"name": SERVER_NAME, "version": SERVER_VERSION}
+            })));
+        }
         return Err(legacy_initialize(state, params_obj));
     }
     check_headers(state, headers, method, params_obj)?;
-    let meta = check_meta(state, params)?;
+    let meta = check_meta(state, conn, params)?;
     check_version(state, &meta.version)?;
     let empty = Map::new();
     let ctx = Ctx {
         state,
+        conn,
         params: params_obj.unwrap_or(&empty),
         meta: &meta,
     };
@@ -333,20 +395,45 @@ fn header_value(headers: &HeaderMap, name: &str) -> Result<Option<String>, Strin
     Ok(Some(s.trim_matches([' ', '\t']).to_string()))
 }
 
+/// [`header_value`] without the character check: bytes are read as Latin-1
+/// (`invalid-header-chars-accepted` fault).
+fn header_value_lenient(headers: &HeaderMap, name: &str) -> Option<String> {
+    let value = headers.get(name)?;
+    let s: String = value.as_bytes().iter().map(|&b| char::from(b)).collect();
+    Some(s.trim_matches([' ', '\t']).to_string())
+}
+
 /// Decodes the `=?base64?…?=` sentinel form of `Mcp-Name` / `Mcp-Param-*` values.
 pub fn decode_sentinel(value: &str) -> Result<String, String> {
+    decode_sentinel_with(value, false, false)
+}
+
+/// [`decode_sentinel`] with the fault variants: a case-insensitive marker and a lenient decoder
+/// (stray characters dropped, padding optional).
+fn decode_sentinel_with(
+    value: &str,
+    marker_any_case: bool,
+    lenient: bool,
+) -> Result<String, String> {
     const PREFIX: &str = "=?base64?";
     const SUFFIX: &str = "?=";
-    if value.len() < PREFIX.len() + SUFFIX.len()
-        || !value.starts_with(PREFIX)
-        || !value.ends_with(SUFFIX)
-    {
+    let has_prefix = value
+        .get(..PREFIX.len())
+        .is_some_and(|p| p == PREFIX || (marker_any_case && p.eq_ignore_ascii_case(PREFIX)));
+    if value.len() < PREFIX.len() + SUFFIX.len() || !has_prefix || !value.ends_with(SUFFIX) {
         return Ok(value.to_string());
     }
     let inner = &value[PREFIX.len()..value.len() - SUFFIX.len()];
-    let bytes = B64
-        .decode(inner)
-        .map_err(|_| "Invalid Base64 in header value".to_string())?;
+    let decoded = if lenient {
+        let cleaned: String = inner
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '+' || *c == '/')
+            .collect();
+        base64::engine::general_purpose::STANDARD_NO_PAD.decode(cleaned)
+    } else {
+        B64.decode(inner)
+    };
+    let bytes = decoded.map_err(|_| "Invalid Base64 in header value".to_string())?;
     String::from_utf8(bytes).map_err(|_| "Base64 header value is not UTF-8".to_string())
 }
 
@@ -362,12 +449,22 @@ fn check_headers(
         HEADER_MISMATCH
     };
     let mismatch = |msg: String| RpcError::new(StatusCode::BAD_REQUEST, code, msg);
-    let get = |name: &str| header_value(headers, name).map_err(mismatch);
+    let get = |name: &str| {
+        if state.has(F::InvalidHeaderCharsAccepted) {
+            return Ok(header_value_lenient(headers, name));
+        }
+        header_value(headers, name).map_err(mismatch)
+    };
     let decode = |v: String| {
         if state.has(F::NoBase64Decoding) {
             Ok(v)
         } else {
-            decode_sentinel(&v).map_err(mismatch)
+            decode_sentinel_with(
+                &v,
+                state.has(F::Base64MarkerCaseInsensitive),
+                state.has(F::Base64LenientDecoding),
+            )
+            .map_err(mismatch)
         }
     };
     let meta = params
@@ -404,9 +501,13 @@ fn check_headers(
                     v == method
                 };
                 if !same {
-                    return Err(mismatch(format!(
+                    let mut e = mismatch(format!(
                         "Mcp-Method header '{v}' does not match method '{method}'"
-                    )));
+                    ));
+                    if state.has(F::UnassignedMcpCode) {
+                        e.code = UNASSIGNED_MCP_CODE;
+                    }
+                    return Err(e);
                 }
             }
         }
@@ -483,6 +584,15 @@ fn check_param_headers(
     for (prop, hname) in annotated {
         let header = format!("mcp-param-{}", hname.to_ascii_lowercase());
         let value = args.and_then(|a| a.get(&prop)).filter(|v| !v.is_null());
+        let compared = if state.has(F::ParamHeaderWrongArgument) {
+            Some(
+                args.and_then(|a| a.get("query"))
+                    .cloned()
+                    .unwrap_or(json!("")),
+            )
+        } else {
+            value.cloned()
+        };
         let present = get(&header)?;
         match (value, present) {
             (None, None) if state.has(F::ParamHeaderRequiredWhenNull) => {
@@ -492,9 +602,15 @@ fn check_param_headers(
             (Some(_), None) => {
                 return Err(mismatch(format!("Missing Mcp-Param-{hname} header")));
             }
-            (Some(v), Some(h)) => {
+            (Some(_), Some(h)) => {
+                let sentinel = h.starts_with("=?");
+                let compared = if sentinel {
+                    value.cloned()
+                } else {
+                    compared.clone()
+                };
                 let h = decode(h)?;
-                if !param_matches(v, &h) {
+                if !compared.as_ref().is_some_and(|v| param_matches(v, &h)) {
                     return Err(mismatch(format!(
                         "Mcp-Param-{hname} header does not match arguments.{prop}"
                     )));
@@ -519,7 +635,18 @@ fn param_matches(body: &Value, header: &str) -> bool {
     }
 }
 
-fn check_meta(state: &AppState, params: Option<&Value>) -> Result<RequestMeta, RpcError> {
+/// Whether a request `_meta` key is vendor-prefixed: it has a `prefix/` other than
+/// `io.modelcontextprotocol` (unprefixed keys such as `progressToken` or `traceparent` are not).
+fn is_vendor_key(key: &str) -> bool {
+    key.split_once('/')
+        .is_some_and(|(prefix, _)| format!("{prefix}/") != META_PREFIX)
+}
+
+fn check_meta(
+    state: &AppState,
+    conn: Conn,
+    params: Option<&Value>,
+) -> Result<RequestMeta, RpcError> {
     let status = if state.has(F::MetaErrorHttp200) {
         StatusCode::OK
     } else {
@@ -559,7 +686,14 @@ fn check_meta(state: &AppState, params: Option<&Value>) -> Result<RequestMeta, R
         }
     }
     if state.has(F::RejectsVendorMeta)
-        && let Some(k) = raw.keys().find(|k| !k.starts_with(META_PREFIX))
+        && let Some(k) = raw.keys().find(|k| is_vendor_key(k))
+    {
+        return Err(bad(format!("Unsupported _meta key {k}")));
+    }
+    if state.has(F::RejectsTraceContext)
+        && let Some(k) = ["traceparent", "tracestate", "baggage"]
+            .into_iter()
+            .find(|k| raw.contains_key(*k))
     {
         return Err(bad(format!("Unsupported _meta key {k}")));
     }
@@ -583,12 +717,13 @@ fn check_meta(state: &AppState, params: Option<&Value>) -> Result<RequestMeta, R
     }
 
     if state.has(F::StickyCapabilities) {
-        let mut sticky = state.sticky_caps.lock().unwrap_or_else(|e| e.into_inner());
-        if !meta.capabilities.is_empty() {
-            *sticky = Some(meta.capabilities.clone());
-        } else if let Some(caps) = sticky.as_ref() {
-            meta.capabilities = caps.clone();
-        }
+        state.with_conn(conn, |c| {
+            if !meta.capabilities.is_empty() {
+                c.sticky_caps = Some(meta.capabilities.clone());
+            } else if let Some(caps) = &c.sticky_caps {
+                meta.capabilities = caps.clone();
+            }
+        });
     }
     Ok(meta)
 }
@@ -628,18 +763,17 @@ fn check_version(state: &AppState, version: &str) -> Result<(), RpcError> {
         return Ok(());
     }
     let message = format!("Unsupported protocol version {version}");
-    if state.has(F::WrongVersionCode) {
-        return Err(RpcError::new(
-            StatusCode::BAD_REQUEST,
-            INVALID_PARAMS,
-            message,
-        ));
-    }
-    let err = RpcError::new(
-        StatusCode::BAD_REQUEST,
-        UNSUPPORTED_PROTOCOL_VERSION,
-        message,
-    );
+    let code = if state.has(F::WrongVersionCode) {
+        INVALID_PARAMS
+    } else {
+        UNSUPPORTED_PROTOCOL_VERSION
+    };
+    let status = if state.has(F::VersionErrorHttp200) {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let err = RpcError::new(status, code, message);
     if state.has(F::VersionErrorNoData) {
         return Err(err);
     }
@@ -652,8 +786,27 @@ fn check_version(state: &AppState, version: &str) -> Result<(), RpcError> {
 
 fn dispatch(ctx: &Ctx, method: &str) -> Result<Outcome, RpcError> {
     let state = ctx.state;
+    let missing = match method {
+        "server/discover" => state.has(F::NoDiscover),
+        "tools/list" => state.has(F::ToolsListFails),
+        "resources/list" => state.has(F::ResourcesListFails),
+        "prompts/list" => state.has(F::PromptsListFails),
+        "completion/complete" => state.has(F::CompletionNotFound),
+        _ => false,
+    };
+    if missing {
+        return Err(method_not_found(state, method));
+    }
+    if state.has(F::HandshakeRequired) && SERVED_METHODS.contains(&method) {
+        // Checked after validation, so header, `_meta`, version and method errors are unchanged.
+        return Err(RpcError::new(
+            StatusCode::BAD_REQUEST,
+            INVALID_REQUEST,
+            "initialize first: the session handshake has not been completed",
+        ));
+    }
     Ok(match method {
-        "server/discover" if !state.has(F::NoDiscover) => Outcome::Result(discover(state)),
+        "server/discover" => Outcome::Result(discover(state)),
         "tools/list" => Outcome::Result(fixtures::list_tools(ctx)?),
         "tools/call" => fixtures::call_tool(ctx),
         "resources/list" => Outcome::Result(fixtures::list_resources(ctx)?),
@@ -664,19 +817,51 @@ fn dispatch(ctx: &Ctx, method: &str) -> Result<Outcome, RpcError> {
         "completion/complete" => Outcome::Result(fixtures::complete(ctx)?),
         "subscriptions/listen" => listen(ctx)?,
         "ping" if state.has(F::PingAnswered) => Outcome::Result(json!({"resultType": "complete"})),
-        _ => {
-            let status = if state.has(F::UnknownMethodHttp200) {
-                StatusCode::OK
-            } else {
-                StatusCode::NOT_FOUND
-            };
-            return Err(RpcError::new(
-                status,
-                METHOD_NOT_FOUND,
-                format!("Method not found: {method}"),
-            ));
-        }
+        _ => return Err(method_not_found(state, method)),
     })
+}
+
+/// The methods this revision serves (`ping` only under `ping-answered`).
+const SERVED_METHODS: &[&str] = &[
+    "server/discover",
+    "tools/list",
+    "tools/call",
+    "resources/list",
+    "resources/templates/list",
+    "resources/read",
+    "prompts/list",
+    "prompts/get",
+    "completion/complete",
+    "subscriptions/listen",
+];
+
+/// Methods of earlier revisions that this revision removed (answered like unknown methods).
+const REMOVED_METHODS: &[&str] = &[
+    "initialize",
+    "ping",
+    "logging/setLevel",
+    "resources/subscribe",
+    "resources/unsubscribe",
+    "tasks/result",
+    "tasks/list",
+    "notifications/initialized",
+];
+
+fn method_not_found(state: &AppState, method: &str) -> RpcError {
+    let status = if state.has(F::UnknownMethodHttp200) {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    };
+    let removed = REMOVED_METHODS.contains(&method);
+    let code = if (state.has(F::UnknownMethodWrongCode) && !removed)
+        || (state.has(F::RemovedMethodWrongCode) && removed)
+    {
+        INVALID_REQUEST
+    } else {
+        METHOD_NOT_FOUND
+    };
+    RpcError::new(status, code, format!("Method not found: {method}"))
 }
 
 fn discover(state: &AppState) -> Value {
@@ -687,8 +872,16 @@ fn discover(state: &AppState) -> Value {
         "completions": {},
         "logging": {}
     });
-    if state.has(F::UndeclaredPrompts) {
-        capabilities.as_object_mut().map(|c| c.remove("prompts"));
+    let undeclared = [
+        (F::UndeclaredPrompts, "prompts"),
+        (F::UndeclaredTools, "tools"),
+        (F::UndeclaredResources, "resources"),
+        (F::UndeclaredCompletions, "completions"),
+    ];
+    for (fault, key) in undeclared {
+        if state.has(fault) {
+            capabilities.as_object_mut().map(|c| c.remove(key));
+        }
     }
     if state.has(F::UnprefixedExtension) {
         capabilities["extensions"] = json!({"tasks": {}});
@@ -705,7 +898,7 @@ fn discover(state: &AppState) -> Value {
             .map(|r| r.remove("supportedVersions"));
     }
     if !state.has(F::NoCacheHints) {
-        fixtures::add_cache_hints(&mut result);
+        fixtures::add_cache_hints(state, &mut result);
     }
     result
 }
@@ -803,6 +996,18 @@ fn listen_response(state: &AppState, id: &Value, listen: Listen) -> Response {
 fn respond(state: &AppState, id: &Value, outcome: Outcome) -> Response {
     let id = match id {
         Value::Number(n) if state.has(F::IdTypeChanged) => Value::String(n.to_string()),
+        Value::String(s) if state.has(F::StringIdAsNumber) && s.is_empty() => json!(0),
+        Value::String(s) if state.has(F::StringIdAsNumber) && s.parse::<i64>().is_ok() => {
+            json!(s.parse::<i64>().unwrap_or_default())
+        }
+        // Other string ids become null in single JSON responses (SSE streams keep them, so the
+        // final response on a stream stays recognisable).
+        Value::String(_)
+            if state.has(F::StringIdAsNumber)
+                && matches!(outcome, Outcome::Result(_) | Outcome::Error(_)) =>
+        {
+            Value::Null
+        }
         other => other.clone(),
     };
     match outcome {
@@ -813,7 +1018,12 @@ fn respond(state: &AppState, id: &Value, outcome: Outcome) -> Response {
             } else {
                 "application/json"
             };
-            json_response(StatusCode::OK, &body, ct)
+            let status = if state.has(F::PostStatus201) {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            json_response(status, &body, ct)
         }
         Outcome::Error(e) => error_response(state, Some(&id), e),
         Outcome::Stream { mut before, last } => {
@@ -873,11 +1083,15 @@ fn error_response(state: &AppState, id: Option<&Value>, e: RpcError) -> Response
         return (
             e.status,
             [(header::CONTENT_TYPE, "text/plain")],
-            "bad request",
+            format!("bad request: {}", e.message),
         )
             .into_response();
     }
-    json_response(e.status, &envelope(id, Err(&e)), "application/json")
+    let mut body = envelope(id, Err(&e));
+    if state.has(F::ErrorWithoutMessage) {
+        body["error"].as_object_mut().map(|o| o.remove("message"));
+    }
+    json_response(e.status, &body, "application/json")
 }
 
 fn json_response(status: StatusCode, body: &Value, content_type: &'static str) -> Response {
@@ -895,18 +1109,33 @@ fn sse_event(message: &Value) -> String {
 
 /// An SSE response carrying `messages` (one event each); the stream ends after the last one.
 fn sse_response(state: &AppState, messages: Vec<Value>) -> Response {
+    use futures_util::StreamExt as _;
     let events: Vec<Result<String, Infallible>> =
         messages.iter().map(|m| Ok(sse_event(m))).collect();
-    sse_headers(state, Body::from_stream(futures_util::stream::iter(events)))
+    let events = futures_util::stream::iter(events);
+    if state.has(F::SseLeftOpen) {
+        // Nothing more is sent, but the stream ends only 5 s after the final response.
+        let linger = futures_util::stream::once(async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            Ok::<_, Infallible>(String::new())
+        });
+        return sse_headers(state, Body::from_stream(events.chain(linger)));
+    }
+    sse_headers(state, Body::from_stream(events))
 }
 
 fn sse_headers(state: &AppState, body: Body) -> Response {
     let mut response = Response::new(body);
+    if state.has(F::PostStatus201) {
+        *response.status_mut() = StatusCode::CREATED;
+    }
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
+    let content_type = if state.has(F::SseWrongContentType) {
+        "application/x-ndjson"
+    } else {
+        "text/event-stream"
+    };
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     if !state.has(F::NoAccelBuffering) {
         h.insert("x-accel-buffering", HeaderValue::from_static("no"));

@@ -18,6 +18,13 @@ fn fault_table_is_consistent() {
         assert!(names.insert(fault.name), "duplicate fault {}", fault.name);
         assert!(!fault.requirements.is_empty(), "{}", fault.name);
         assert!(!fault.description.is_empty(), "{}", fault.name);
+        for c in fault.collateral {
+            assert!(
+                !fault.requirements.contains(c),
+                "{}: {c} is both broken and collateral",
+                fault.name
+            );
+        }
         assert!(
             fault
                 .name
@@ -26,7 +33,7 @@ fn fault_table_is_consistent() {
             "{}",
             fault.name
         );
-        for r in fault.requirements {
+        for r in fault.requirements.iter().chain(fault.collateral) {
             let (area, num) = r.rsplit_once('-').expect("AREA-NN id");
             assert!(area.bytes().all(|b| b.is_ascii_uppercase()), "{r}");
             assert!(num.parse::<u32>().is_ok(), "{r}");
@@ -60,7 +67,7 @@ fn readme_documents_every_fault() {
             "README lacks {}",
             f.name
         );
-        for r in f.requirements {
+        for r in f.requirements.iter().chain(f.collateral) {
             assert!(readme.contains(r), "README lacks {r}");
         }
     }
@@ -112,6 +119,12 @@ async fn probe(s: &Server, fault: &str) -> bool {
             let p =
                 |c| json!({"name": "test_missing_capability", "arguments": {}, "_meta": caps(c)});
             s.request("tools/call", p(json!({"sampling": {}}))).await;
+            let other = s.fresh();
+            let elsewhere = other.request("tools/call", p(json!({}))).await.status;
+            assert_eq!(
+                elsewhere, 400,
+                "sticky capabilities leaked to another connection"
+            );
             s.request("tools/call", p(json!({}))).await.status != 400
         }
         "no-server-info" => discover(s).await["result"]["_meta"]
@@ -166,6 +179,10 @@ async fn probe(s: &Server, fault: &str) -> bool {
             .keys()
             .any(|k| k != "io.modelcontextprotocol/serverInfo"),
         "rejects-vendor-meta" => {
+            let reserved = json!({"_meta": {"progressToken": "t", "traceparent":
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "tracestate": "a=b",
+                "baggage": "k=v"}});
+            assert_eq!(s.request("server/discover", reserved).await.status, 200);
             let p = json!({"_meta": {"com.example/x": 1}});
             s.request("server/discover", p).await.status == 400
         }
@@ -184,18 +201,35 @@ async fn probe(s: &Server, fault: &str) -> bool {
         }
         "list-side-effect" => {
             s.call_tool("test_error_handling", json!({})).await;
+            // The tool stays callable, and other connections still list it.
+            let call = s.call_tool("test_simple_text", json!({})).await.json();
+            assert!(call.get("result").is_some(), "{call}");
+            let other = s.fresh();
+            assert!(
+                tools(&other)
+                    .await
+                    .iter()
+                    .any(|t| t["name"] == "test_simple_text")
+            );
             !tools(s)
                 .await
                 .iter()
                 .any(|t| t["name"] == "test_simple_text")
         }
         "sse-server-request" => {
+            let has_request = |events: Vec<Value>| {
+                events[..events.len() - 1]
+                    .iter()
+                    .any(|e| e.get("id").is_some() && e.get("method").is_some())
+            };
             let p = json!({"name": "test_streaming_elicitation", "arguments": {},
                 "_meta": caps(json!({"elicitation": {}}))});
-            let events = s.request("tools/call", p).await.sse();
-            events[..events.len() - 1]
-                .iter()
-                .any(|e| e.get("id").is_some() && e.get("method").is_some())
+            let a = has_request(s.request("tools/call", p).await.sse());
+            let p = json!({"name": "test_tool_with_progress", "arguments": {},
+                "_meta": {"progressToken": 1}});
+            let b = has_request(s.request("tools/call", p).await.sse());
+            assert_eq!(a, b);
+            a
         }
         "wrong-content-type" => !s
             .call_tool("test_simple_text", json!({}))
@@ -313,11 +347,52 @@ async fn probe(s: &Server, fault: &str) -> bool {
             .await
             .content_type()
             .starts_with("application/json"),
-        "batch-crash" => s.post_raw(&[], "[]").await.status >= 500,
+        "batch-crash" => {
+            let h = default_headers("tools/list", &json!({}));
+            let mut crashed = Vec::new();
+            for body in [
+                "[]",
+                "{not json",
+                r#"{"jsonrpc":"2.0","id":1,"result":{}}"#,
+                "",
+            ] {
+                crashed.push(s.post_raw(&h, body).await.status >= 500);
+            }
+            assert!(crashed.iter().all(|c| *c == crashed[0]), "{crashed:?}");
+            crashed[0]
+        }
         "no-cache-hints" => discover(s).await["result"].get("ttlMs").is_none(),
-        "fractional-ttl" => {
-            let r = s.request("tools/list", json!({})).await.json();
-            !r["result"]["ttlMs"].is_u64()
+        "fractional-ttl" | "bad-cache-scope" | "no-list-cache-hints" => {
+            let mut results = vec![discover(s).await];
+            for m in [
+                "tools/list",
+                "prompts/list",
+                "resources/list",
+                "resources/templates/list",
+            ] {
+                results.push(s.request(m, json!({})).await.json());
+            }
+            let read = json!({"uri": "test://static-text"});
+            results.push(s.request("resources/read", read).await.json());
+            let bad: Vec<bool> = results
+                .iter()
+                .map(|r| {
+                    let r = &r["result"];
+                    match fault {
+                        "fractional-ttl" => !r["ttlMs"].is_u64(),
+                        "bad-cache-scope" => {
+                            !["public", "private"].iter().any(|v| r["cacheScope"] == *v)
+                        }
+                        _ => r.get("ttlMs").is_none() && r.get("cacheScope").is_none(),
+                    }
+                })
+                .collect();
+            if fault == "no-list-cache-hints" {
+                // discover keeps its hints (that is no-cache-hints).
+                !bad[0] && bad[1..].iter().all(|b| *b)
+            } else {
+                bad.iter().all(|b| *b)
+            }
         }
         "bad-tool-name" => tools(s).await.iter().any(|t| {
             !t["name"]
@@ -340,7 +415,65 @@ async fn probe(s: &Server, fault: &str) -> bool {
         }
         "bad-content-shape" => {
             let r = s.call_tool("test_simple_text", json!({})).await.json();
+            let m = s
+                .call_tool("test_multiple_content_types", json!({}))
+                .await
+                .json();
+            let a = s.call_tool("test_audio_content", json!({})).await.json();
+            let types: Vec<&Value> = m["result"]["content"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|b| &b["type"])
+                .collect();
             !r["result"]["content"][0]["text"].is_string()
+                && types == [&json!("text"), &json!("picture"), &json!("embedded")]
+                && a["result"]["content"][0]["type"] == "sound"
+        }
+        "empty-tool-content" | "tool-call-internal-error" => {
+            let mut hits = Vec::new();
+            for t in [
+                "test_image_content",
+                "test_audio_content",
+                "test_embedded_resource",
+                "test_multiple_content_types",
+            ] {
+                let r = s.call_tool(t, json!({})).await.json();
+                hits.push(if fault == "empty-tool-content" {
+                    r["result"]["content"] == json!([])
+                } else {
+                    r["error"]["code"] == -32603
+                });
+            }
+            assert!(hits.iter().all(|h| *h == hits[0]), "{hits:?}");
+            hits[0]
+        }
+        "media-without-mime" => {
+            let i = s.call_tool("test_image_content", json!({})).await.json();
+            let a = s.call_tool("test_audio_content", json!({})).await.json();
+            i["result"]["content"][0].get("mimeType").is_none()
+                && a["result"]["content"][0].get("mimeType").is_none()
+        }
+        "embedded-resource-incomplete" => {
+            let r = s
+                .call_tool("test_embedded_resource", json!({}))
+                .await
+                .json();
+            let res = &r["result"]["content"][0]["resource"];
+            res.get("uri").is_none() && res.get("text").is_none()
+        }
+        "tool-without-input-schema" => tools(s)
+            .await
+            .iter()
+            .any(|t| t.get("inputSchema").is_none()),
+        "structured-not-mirrored" => {
+            let r = s
+                .call_tool("test_structured_output", json!({}))
+                .await
+                .json();
+            let text = r["result"]["content"][0]["text"].as_str().unwrap();
+            serde_json::from_str::<Value>(text).ok()
+                != Some(r["result"]["structuredContent"].clone())
         }
         "unknown-tool-is-result" => {
             s.call_tool("no_such_tool", json!({})).await.json()["result"].is_object()
@@ -362,11 +495,20 @@ async fn probe(s: &Server, fault: &str) -> bool {
         }
         "bad-base64-image" => {
             use base64::Engine as _;
-            let r = s.call_tool("test_image_content", json!({})).await.json();
-            let data = r["result"]["content"][0]["data"].as_str().unwrap();
-            base64::engine::general_purpose::STANDARD
-                .decode(data)
-                .is_err()
+            let bad = |v: &Value| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(v.as_str().unwrap())
+                    .is_err()
+            };
+            let i = s.call_tool("test_image_content", json!({})).await.json();
+            let a = s.call_tool("test_audio_content", json!({})).await.json();
+            let p = s
+                .request("prompts/get", json!({"name": "test_prompt_with_image"}))
+                .await
+                .json();
+            bad(&i["result"]["content"][0]["data"])
+                && bad(&a["result"]["content"][0]["data"])
+                && bad(&p["result"]["messages"][0]["content"]["data"])
         }
         "empty-contents-for-missing-resource"
         | "resource-not-found-legacy-code"
@@ -424,6 +566,280 @@ async fn probe(s: &Server, fault: &str) -> bool {
                 .code()
                 != -32020
         }
+        "handshake-required" => {
+            // Deterministic: every request is refused, not only the first on a connection.
+            let fresh = s.fresh();
+            let mut refused = Vec::new();
+            for m in ["server/discover", "tools/list", "tools/list"] {
+                let r = fresh.request(m, json!({})).await;
+                refused.push(r.status == 400 && r.code() == -32600);
+            }
+            assert!(refused.iter().all(|r| *r == refused[0]), "{refused:?}");
+            // Validation errors and unknown methods are unchanged.
+            assert_eq!(s.request("vendor/nope", json!({})).await.code(), -32601);
+            refused[0]
+        }
+        "capability-always-missing" => {
+            let p = json!({"name": "test_missing_capability", "arguments": {},
+                "_meta": caps(json!({"sampling": {}}))});
+            s.request("tools/call", p).await.status == 400
+        }
+        "string-id-as-number" => {
+            let mut changed = Vec::new();
+            let mut echoed = Vec::new();
+            for id in [json!("7"), json!(""), json!("req-a1")] {
+                let body = json!({"jsonrpc": "2.0", "id": id, "method": "server/discover",
+                    "params": with_meta(json!({}))});
+                let r = s.post_raw(&discover_headers, body.to_string()).await.json();
+                changed.push(r["id"] != id);
+                echoed.push(r["id"].clone());
+            }
+            assert!(changed.iter().all(|c| *c == changed[0]), "{changed:?}");
+            if changed[0] {
+                assert_eq!(echoed, [json!(7), json!(0), Value::Null]);
+            }
+            changed[0]
+        }
+        "initialize-accepted" => {
+            let body = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+                "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "o", "version": "1"}}});
+            s.post_raw(&[], body.to_string()).await.status == 200
+        }
+        "error-without-message" => {
+            let r = s.request("vendor/nope", json!({})).await.json();
+            r["error"].get("message").is_none()
+        }
+        "unassigned-mcp-code" => {
+            s.request_with(
+                "tools/list",
+                with_meta(json!({})),
+                &["Mcp-Method"],
+                &[("Mcp-Method", "prompts/list")],
+            )
+            .await
+            .code()
+                == -32030
+        }
+        "app-code-in-reserved-range" => {
+            let r = s.request("prompts/get", json!({"name": "nope"})).await;
+            r.code() == -32650
+        }
+        "undeclared-tools" | "undeclared-resources" | "undeclared-completions" => {
+            let (key, method, params) = match fault {
+                "undeclared-tools" => ("tools", "tools/list", json!({})),
+                "undeclared-resources" => ("resources", "resources/list", json!({})),
+                _ => (
+                    "completions",
+                    "completion/complete",
+                    json!({"ref": {"type": "ref/prompt", "name": "test_prompt_with_arguments"},
+                        "argument": {"name": "arg1", "value": "a"}}),
+                ),
+            };
+            let d = discover(s).await;
+            let served = s.request(method, params).await.status == 200;
+            d["result"]["capabilities"].get(key).is_none() && served
+        }
+        "tools-list-fails"
+        | "resources-list-fails"
+        | "prompts-list-fails"
+        | "completion-not-found" => {
+            let (key, method, params) = match fault {
+                "tools-list-fails" => ("tools", "tools/list", json!({})),
+                "resources-list-fails" => ("resources", "resources/list", json!({})),
+                "prompts-list-fails" => ("prompts", "prompts/list", json!({})),
+                _ => (
+                    "completions",
+                    "completion/complete",
+                    json!({"ref": {"type": "ref/prompt", "name": "test_prompt_with_arguments"},
+                        "argument": {"name": "arg1", "value": "a"}}),
+                ),
+            };
+            let d = discover(s).await;
+            let r = s.request(method, params).await;
+            d["result"]["capabilities"].get(key).is_some() && r.status == 404
+        }
+        "resource-without-name" => {
+            let r = s.request("resources/list", json!({})).await.json();
+            r["result"]["resources"][0].get("name").is_none()
+        }
+        "template-without-name" => {
+            let r = s
+                .request("resources/templates/list", json!({}))
+                .await
+                .json();
+            r["result"]["resourceTemplates"][0].get("name").is_none()
+        }
+        "read-blob-not-base64" | "read-content-without-uri" => {
+            let r = s
+                .request("resources/read", json!({"uri": "test://static-binary"}))
+                .await
+                .json();
+            let c = &r["result"]["contents"][0];
+            if fault == "read-blob-not-base64" {
+                c["blob"] == "not base64!!"
+            } else {
+                c.get("uri").is_none()
+            }
+        }
+        "prompt-without-name" | "prompt-argument-without-name" => {
+            let r = s.request("prompts/list", json!({})).await.json();
+            let prompts = r["result"]["prompts"].as_array().unwrap().clone();
+            if fault == "prompt-without-name" {
+                prompts.iter().any(|p| p.get("name").is_none())
+            } else {
+                prompts
+                    .iter()
+                    .flat_map(|p| p["arguments"].as_array().cloned().unwrap_or_default())
+                    .any(|a| a.get("name").is_none())
+            }
+        }
+        "prompt-bad-role" => {
+            let r = s
+                .request("prompts/get", json!({"name": "test_simple_prompt"}))
+                .await
+                .json();
+            r["result"]["messages"][0]["role"] != "user"
+        }
+        "unknown-prompt-is-result" => s
+            .request("prompts/get", json!({"name": "nope"}))
+            .await
+            .json()
+            .get("result")
+            .is_some(),
+        "prompt-resource-no-mime" => {
+            let p = json!({"name": "test_prompt_with_embedded_resource"});
+            let r = s.request("prompts/get", p).await.json();
+            r["result"]["messages"][0]["content"]["resource"]
+                .get("mimeType")
+                .is_none()
+        }
+        "completion-values-not-strings" => {
+            let p = json!({"ref": {"type": "ref/prompt", "name": "test_prompt_with_arguments"},
+                "argument": {"name": "arg1", "value": "a"}});
+            let r = s.request("completion/complete", p).await.json();
+            r["result"]["completion"]["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|v| !v.is_string())
+        }
+        "bad-input-request" => {
+            let p = json!({"name": "test_streaming_elicitation", "arguments": {},
+                "_meta": caps(json!({"elicitation": {}}))});
+            let events = s.request("tools/call", p).await.sse();
+            let last = events.last().unwrap();
+            last["result"]["inputRequests"]["user_name"]["params"]
+                .get("requestedSchema")
+                .is_none()
+        }
+        "post-status-201" => {
+            let p = json!({"name": "test_tool_with_progress", "arguments": {},
+                "_meta": {"progressToken": 1}});
+            let sse = s.request("tools/call", p).await.status == 201;
+            let plain = s.request("tools/list", json!({})).await.status == 201;
+            assert_eq!(sse, plain, "SSE and JSON results differ");
+            // Errors keep their status.
+            assert_eq!(s.request("vendor/nope", json!({})).await.status, 404);
+            sse
+        }
+        "removed-method-wrong-code" => {
+            let r = s
+                .request("logging/setLevel", json!({"level": "info"}))
+                .await;
+            assert_eq!(s.request("vendor/nope", json!({})).await.code(), -32601);
+            r.code() != -32601
+        }
+        "sse-wrong-content-type" | "sse-left-open" => {
+            let p = json!({"name": "test_tool_with_progress", "arguments": {},
+                "_meta": {"progressToken": 1}});
+            let started = std::time::Instant::now();
+            let r = s.request("tools/call", p).await;
+            if fault == "sse-wrong-content-type" {
+                !r.content_type().starts_with("text/event-stream")
+            } else {
+                started.elapsed() >= std::time::Duration::from_secs(4)
+            }
+        }
+        "version-error-http-200" => {
+            let mut p = with_meta(json!({}));
+            p["_meta"]["io.modelcontextprotocol/protocolVersion"] = json!("1999-01-01");
+            let r = s
+                .request_with(
+                    "server/discover",
+                    p,
+                    &["MCP-Protocol-Version"],
+                    &[("MCP-Protocol-Version", "1999-01-01")],
+                )
+                .await;
+            r.status == 200 && r.code() == -32022
+        }
+        "unknown-method-wrong-code" => {
+            let r = s.request("vendor/nope", json!({})).await;
+            assert_eq!(s.request("ping", json!({})).await.code(), -32601);
+            r.code() != -32601
+        }
+        "base64-lenient-decoding" | "base64-marker-case-insensitive" => {
+            let p = with_meta(json!({"name": "test_simple_text"}));
+            let enc = if fault == "base64-lenient-decoding" {
+                "=?base64?dGVzdF9z!!!aW1wbGVfdGV4dA?="
+            } else {
+                "=?BASE64?dGVzdF9zaW1wbGVfdGV4dA==?="
+            };
+            s.request_with("tools/call", p, &["Mcp-Name"], &[("Mcp-Name", enc)])
+                .await
+                .status
+                == 200
+        }
+        "param-header-wrong-argument" => {
+            let p = with_meta(
+                json!({"name": "test_custom_header", "arguments": {"region": "eu", "query": "q"}}),
+            );
+            s.request_with("tools/call", p, &[], &[("Mcp-Param-Region", "eu")])
+                .await
+                .status
+                != 200
+        }
+        "invalid-header-chars-accepted" => {
+            let p = with_meta(
+                json!({"name": "test_custom_header", "arguments": {"region": "caf\u{e9}"}}),
+            );
+            let mut headers = default_headers("tools/call", &p);
+            headers.push(("Mcp-Param-Region".into(), "caf\u{e9}".into()));
+            let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": p});
+            s.post_raw_bytes(&headers, body.to_string()).await.status == 200
+        }
+        "loopback-origin-rejected" => {
+            s.request_with(
+                "tools/list",
+                with_meta(json!({})),
+                &[],
+                &[("Origin", "http://localhost:3000")],
+            )
+            .await
+            .status
+                == 403
+        }
+        "delete-allowed" => {
+            s.http
+                .delete(&s.url)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+                != 405
+        }
+        "rejects-session-id" => {
+            s.request_with(
+                "tools/list",
+                with_meta(json!({})),
+                &[],
+                &[("Mcp-Session-Id", "bogus")],
+            )
+            .await
+            .status
+                != 200
+        }
         "prompt-image-bad-mime" => {
             let r = s
                 .request("prompts/get", json!({"name": "test_prompt_with_image"}))
@@ -432,6 +848,105 @@ async fn probe(s: &Server, fault: &str) -> bool {
             r["result"]["messages"][0]["content"]
                 .get("mimeType")
                 .is_none()
+        }
+        "prompt-get-internal-error" => {
+            let r = s
+                .request("prompts/get", json!({"name": "test_simple_prompt"}))
+                .await;
+            let unknown = s.request("prompts/get", json!({"name": "nope"})).await;
+            assert_eq!(unknown.code(), -32602);
+            let p = json!({"name": "test_prompt_with_arguments", "arguments": {}});
+            assert_eq!(s.request("prompts/get", p).await.code(), -32602);
+            r.json().get("error").is_some() && r.code() == -32603
+        }
+        "prompt-embedded-resource-incomplete" | "prompt-resource-wrong-type" => {
+            let p = json!({"name": "test_prompt_with_embedded_resource"});
+            let r = s.request("prompts/get", p).await.json();
+            let content = &r["result"]["messages"][0]["content"];
+            if fault == "prompt-resource-wrong-type" {
+                content["type"] != "resource"
+            } else {
+                content["resource"].get("uri").is_none()
+                    && content["resource"].get("text").is_none()
+            }
+        }
+        "prompt-image-wrong-type" => {
+            let r = s
+                .request("prompts/get", json!({"name": "test_prompt_with_image"}))
+                .await
+                .json();
+            r["result"]["messages"][0]["content"]["type"] != "image"
+        }
+        "read-internal-error" => {
+            let mut failed = Vec::new();
+            for uri in ["test://static-text", "test://static-binary"] {
+                let r = s
+                    .request("resources/read", json!({"uri": uri}))
+                    .await
+                    .json();
+                failed.push(r["error"]["code"] == -32603);
+            }
+            assert_eq!(failed[0], failed[1]);
+            let missing = s
+                .request("resources/read", json!({"uri": "test://nope"}))
+                .await;
+            assert_eq!(missing.code(), -32602);
+            failed[0]
+        }
+        "templates-list-fails" => {
+            let d = discover(s).await;
+            let r = s
+                .request("resources/templates/list", json!({}))
+                .await
+                .json();
+            d["result"]["capabilities"].get("resources").is_some() && r["error"]["code"] == -32603
+        }
+        "connection-scoped-tool" => {
+            let names = |tools: Vec<Value>| -> Vec<String> {
+                tools
+                    .iter()
+                    .map(|t| t["name"].as_str().unwrap().to_string())
+                    .collect()
+            };
+            let first = names(tools(s).await);
+            let again = names(tools(s).await);
+            assert_eq!(first, again, "the list changed within one connection");
+            let elsewhere = names(tools(&s.fresh()).await);
+            if first != elsewhere {
+                // The extra tool is callable on its own connection.
+                let extra = first.iter().find(|n| n.starts_with("conn_")).unwrap();
+                let r = s.call_tool(extra, json!({})).await.json();
+                assert!(r.get("result").is_some(), "{r}");
+            }
+            first != elsewhere
+        }
+        "rejects-trace-context" => {
+            let vendor = json!({"_meta": {"com.example/x": 1}});
+            assert_eq!(s.request("server/discover", vendor).await.status, 200);
+            let mut rejected = Vec::new();
+            for key in ["traceparent", "tracestate", "baggage"] {
+                let value = match key {
+                    "traceparent" => "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                    "tracestate" => "congo=t61rcWkgMzE",
+                    _ => "k=v",
+                };
+                let r = s
+                    .request("server/discover", json!({"_meta": {key: value}}))
+                    .await;
+                rejected.push(r.status == 400 && r.code() == -32602);
+            }
+            assert!(rejected.iter().all(|r| *r == rejected[0]), "{rejected:?}");
+            rejected[0]
+        }
+        "capability-error-wrong-code" | "capability-error-http-200" => {
+            let r = s.call_tool("test_missing_capability", json!({})).await;
+            if fault == "capability-error-wrong-code" {
+                assert_eq!(r.status, 400);
+                r.code() != -32021
+            } else {
+                assert_eq!(r.code(), -32021);
+                r.status != 400
+            }
         }
         other => panic!("no probe for fault {other}"),
     }

@@ -149,6 +149,44 @@ impl Server {
         }
     }
 
+    /// A client for the same server on its own, new connection (the keep-alive pool of `self`
+    /// is not shared).
+    pub fn fresh(&self) -> Server {
+        Server {
+            url: self.url.clone(),
+            http: reqwest::Client::new(),
+            running: Running {
+                addr: self.running.addr,
+                url: self.running.url.clone(),
+                handle: tokio::spawn(async {}),
+            },
+        }
+    }
+
+    /// Like [`Server::post_raw`], but header values are sent as Latin-1 bytes (one byte per
+    /// character up to U+00FF), so obs-text bytes can be sent.
+    pub async fn post_raw_bytes(&self, headers: &[(String, String)], body: String) -> Resp {
+        let mut req = self
+            .http
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .body(body);
+        for (k, v) in headers {
+            let bytes: Vec<u8> = v.chars().map(|c| c as u32 as u8).collect();
+            req = req.header(
+                HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_bytes(&bytes).unwrap(),
+            );
+        }
+        let resp = req.send().await.expect("send");
+        Resp {
+            status: resp.status().as_u16(),
+            headers: resp.headers().clone(),
+            text: resp.text().await.expect("body"),
+        }
+    }
+
     /// A request with default headers; `params` get the baseline `_meta` merged in.
     pub async fn request(&self, method: &str, params: Value) -> Resp {
         self.request_with(method, with_meta(params), &[], &[]).await

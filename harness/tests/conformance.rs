@@ -1,0 +1,142 @@
+//! The suite against its own reference server: every shipped check passes against the correct
+//! server; every fault mode is detected by a failing check on one of its requirement ids, and
+//! fails nothing else; and every shipped check fails under some fault (a check that cannot fail
+//! is a defect).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use mcpcheck::cli::{RunArgs, run_to_record};
+use mcpcheck_reports::{RunRecord, Status};
+
+async fn run(fault: Option<&str>) -> RunRecord {
+    let args = RunArgs {
+        fault: fault.map(String::from),
+        concurrency: 8,
+        ..Default::default()
+    };
+    match run_to_record(&args).await {
+        Ok((record, _console)) => record,
+        Err((code, msg)) => panic!("run with fault {fault:?} did not start (exit {code}): {msg}"),
+    }
+}
+
+fn is_bad(s: Status) -> bool {
+    matches!(s, Status::Fail | Status::Warn | Status::Error)
+}
+
+fn describe(r: &RunRecord, pred: impl Fn(&mcpcheck_reports::CheckRecord) -> bool) -> String {
+    r.checks
+        .iter()
+        .filter(|c| pred(c))
+        .map(|c| {
+            format!(
+                "  {}:{} [{}] {:?}: {}",
+                c.scenario, c.id, c.requirement, c.status, c.message
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reference_server_passes_and_every_fault_is_caught() {
+    let clean = run(None).await;
+    let bad = describe(&clean, |c| is_bad(c.status));
+    assert!(
+        bad.is_empty(),
+        "checks not passing against the reference server:\n{bad}"
+    );
+    assert!(clean.summary.passed > 0);
+    let passed_reqs: BTreeSet<&str> = clean
+        .checks
+        .iter()
+        .filter(|c| c.status == Status::Pass)
+        .map(|c| c.requirement.as_str())
+        .collect();
+    eprintln!(
+        "clean run: {} checks, {} passed, {} not applicable, {} distinct requirement ids passed",
+        clean.summary.total,
+        clean.summary.passed,
+        clean.summary.not_applicable,
+        passed_reqs.len()
+    );
+
+    // (scenario, check) -> faults that made it fail or warn.
+    let mut broken_by: BTreeMap<(String, String), Vec<&str>> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for fault in mcpcheck_reference_server::FAULTS {
+        let r = run(Some(fault.name)).await;
+        let targeted = |req: &str| fault.requirements.contains(&req);
+        // Collateral: requirements whose checks cannot observe the answer under this fault
+        // (e.g. error bodies replaced by plain text); failing there is expected, not cross-talk.
+        let allowed = |req: &str| targeted(req) || fault.collateral.contains(&req);
+        let hits = r
+            .checks
+            .iter()
+            .filter(|c| matches!(c.status, Status::Fail | Status::Warn) && targeted(&c.requirement))
+            .count();
+        if hits == 0 {
+            problems.push(format!(
+                "fault {} ({}) is not detected: no failing check on {:?}",
+                fault.name, fault.description, fault.requirements
+            ));
+        }
+        let stray = describe(&r, |c| is_bad(c.status) && !allowed(&c.requirement));
+        if !stray.is_empty() {
+            problems.push(format!(
+                "fault {} (breaks {:?}) also fails checks of other requirements:\n{stray}",
+                fault.name, fault.requirements
+            ));
+        }
+        for c in &r.checks {
+            // A check counts as proven when a fault aimed at its requirement makes it fail.
+            if matches!(c.status, Status::Fail | Status::Warn) && targeted(&c.requirement) {
+                broken_by
+                    .entry((c.scenario.clone(), c.id.clone()))
+                    .or_default()
+                    .push(fault.name);
+            }
+        }
+    }
+    // Every check the suite ships must be able to fail.
+    let unbroken: Vec<String> = clean
+        .checks
+        .iter()
+        .filter(|c| !broken_by.contains_key(&(c.scenario.clone(), c.id.clone())))
+        .map(|c| format!("  {}:{} [{}]", c.scenario, c.id, c.requirement))
+        .collect();
+    if !unbroken.is_empty() {
+        problems.push(format!(
+            "{} check(s) no fault makes fail (every check must be proven able to fail):\n{}",
+            unbroken.len(),
+            unbroken.join("\n")
+        ));
+    }
+    let proven = clean
+        .checks
+        .iter()
+        .filter(|c| broken_by.contains_key(&(c.scenario.clone(), c.id.clone())))
+        .count();
+    eprintln!(
+        "{} faults; {proven} of the {} checks of the clean run shown failing under a fault aimed at their requirement",
+        mcpcheck_reference_server::FAULTS.len(),
+        clean.checks.len()
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
+#[tokio::test]
+async fn the_run_covers_at_least_45_requirements() {
+    let clean = run(None).await;
+    let ids: BTreeSet<&str> = clean
+        .checks
+        .iter()
+        .filter(|c| c.status == Status::Pass)
+        .map(|c| c.requirement.as_str())
+        .collect();
+    assert!(
+        ids.len() >= 45,
+        "only {} distinct requirement ids pass: {ids:?}",
+        ids.len()
+    );
+}
