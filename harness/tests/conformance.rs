@@ -8,10 +8,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use mcpcheck::cli::{RunArgs, run_to_record};
 use mcpcheck_reports::{RunRecord, Status};
 
-async fn run(fault: Option<&str>) -> RunRecord {
+async fn run(fault: Option<&str>, strict: bool) -> RunRecord {
     let args = RunArgs {
         fault: fault.map(String::from),
         concurrency: 8,
+        strict,
         ..Default::default()
     };
     match run_to_record(&args).await {
@@ -40,7 +41,7 @@ fn describe(r: &RunRecord, pred: impl Fn(&mcpcheck_reports::CheckRecord) -> bool
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reference_server_passes_and_every_fault_is_caught() {
-    let clean = run(None).await;
+    let clean = run(None, false).await;
     let bad = describe(&clean, |c| is_bad(c.status));
     assert!(
         bad.is_empty(),
@@ -65,7 +66,9 @@ async fn reference_server_passes_and_every_fault_is_caught() {
     let mut broken_by: BTreeMap<(String, String), Vec<&str>> = BTreeMap::new();
     let mut problems = Vec::new();
     for fault in mcpcheck_reference_server::FAULTS {
-        let r = run(Some(fault.name)).await;
+        // Strict: a fault on a SHOULD rule must make the run fail (exit 1) under --strict, as
+        // every fault on a MUST rule does without it.
+        let r = run(Some(fault.name), true).await;
         let targeted = |req: &str| fault.requirements.contains(&req);
         // Collateral: requirements whose checks cannot observe the answer under this fault
         // (e.g. error bodies replaced by plain text); failing there is expected, not cross-talk.
@@ -73,7 +76,7 @@ async fn reference_server_passes_and_every_fault_is_caught() {
         let hits = r
             .checks
             .iter()
-            .filter(|c| matches!(c.status, Status::Fail | Status::Warn) && targeted(&c.requirement))
+            .filter(|c| c.status == Status::Fail && targeted(&c.requirement))
             .count();
         if hits == 0 {
             problems.push(format!(
@@ -90,7 +93,7 @@ async fn reference_server_passes_and_every_fault_is_caught() {
         }
         for c in &r.checks {
             // A check counts as proven when a fault aimed at its requirement makes it fail.
-            if matches!(c.status, Status::Fail | Status::Warn) && targeted(&c.requirement) {
+            if c.status == Status::Fail && targeted(&c.requirement) {
                 broken_by
                     .entry((c.scenario.clone(), c.id.clone()))
                     .or_default()
@@ -127,7 +130,7 @@ async fn reference_server_passes_and_every_fault_is_caught() {
 
 #[tokio::test]
 async fn the_run_covers_at_least_45_requirements() {
-    let clean = run(None).await;
+    let clean = run(None, false).await;
     let ids: BTreeSet<&str> = clean
         .checks
         .iter()

@@ -3,14 +3,12 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-pub const PARSE_ERROR: i64 = -32700;
-pub const INVALID_REQUEST: i64 = -32600;
-pub const METHOD_NOT_FOUND: i64 = -32601;
-pub const INVALID_PARAMS: i64 = -32602;
-pub const INTERNAL_ERROR: i64 = -32603;
-pub const HEADER_MISMATCH: i64 = -32020;
-pub const MISSING_CLIENT_CAPABILITY: i64 = -32021;
-pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
+// The revision's codes come from the schemas crate, the one place that knows the wire.
+pub use mcpcheck_schemas::wire::error_codes::{
+    HEADER_MISMATCH, INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND,
+    MISSING_REQUIRED_CLIENT_CAPABILITY as MISSING_CLIENT_CAPABILITY, PARSE_ERROR,
+    UNSUPPORTED_PROTOCOL_VERSION,
+};
 /// Pre-final HeaderMismatch code; only emitted by the `legacy-error-range` fault.
 pub const LEGACY_HEADER_MISMATCH: i64 = -32001;
 /// An MCP-range code the revision does not assign; only emitted by the `unassigned-mcp-code` fault.
