@@ -203,8 +203,22 @@ pub async fn run(args: RunArgs) -> Result<i32, (i32, String)> {
     let (record, console) = run_to_record(&args).await?;
     print!("{console}");
     write_reports(&args, &record)?;
-    let failed = record.summary.failed > 0;
-    Ok(if failed { EXIT_FAILED } else { EXIT_OK })
+    Ok(exit_code(&record))
+}
+
+/// 0 only when some check ran and none failed or could not be judged: a run in which every
+/// check was not applicable, or one with errored checks, certifies nothing.
+pub fn exit_code(record: &RunRecord) -> i32 {
+    let s = &record.summary;
+    let ran = s.passed + s.failed + s.warned;
+    if s.failed > 0 || s.errored > 0 {
+        EXIT_FAILED
+    } else if ran == 0 {
+        eprintln!("error: no check could run against this server (all were not applicable)");
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    }
 }
 
 pub fn write_reports(args: &RunArgs, record: &RunRecord) -> Result<(), (i32, String)> {
