@@ -35,6 +35,8 @@ pub struct Ctx<'a> {
     pub tool: Option<&'a Value>,
     /// The step sent a JSON-RPC notification (no answer but 202 is allowed).
     pub notification: bool,
+    /// The target speaks stdio: HTTP-only checks do not apply.
+    pub stdio: bool,
 }
 
 fn pass(actual: impl Into<String>) -> Judgement {
@@ -65,6 +67,19 @@ fn no_response(ctx: &Ctx, expected: String) -> Judgement {
 
 /// `Some(reason)` when the expectation's `when` does not hold for this exchange.
 pub fn not_applicable(e: &Expectation, ctx: &Ctx) -> Option<String> {
+    let http_only = e.status.is_some()
+        || e.header.is_some()
+        || e.content_type.is_some()
+        || e.body_empty.is_some()
+        || e.body_contains.is_some()
+        || e.stream.is_some()
+        || e.when.is_some();
+    if ctx.stdio && http_only {
+        return Some("an HTTP-only check; the target speaks stdio".into());
+    }
+    if !ctx.stdio && e.stdio_framing.is_some() {
+        return Some("a stdio-only check; the target speaks HTTP".into());
+    }
     if let Some(j) = &e.json
         && j.if_present == Some(true)
         && !j.pointer.contains("/*")
@@ -325,8 +340,73 @@ pub fn evaluate(e: &Expectation, ctx: &Ctx) -> Judgement {
     if let Some(s) = &e.stream {
         return stream_check(s, ctx);
     }
+    if e.no_duplicate_keys.is_some() {
+        let Some(m) = ctx.wire.final_msg() else {
+            return match &ctx.outcome.error {
+                Some(TransportError::Connect(e)) => {
+                    Judgement::Error(format!("could not connect: {e}"))
+                }
+                _ => fail("a JSON-RPC response", describe_final(ctx.outcome, ctx.wire)),
+            };
+        };
+        return match duplicate_keys(&m.text) {
+            Ok(d) if d.is_empty() => pass("no object repeats a key"),
+            Ok(d) => fail(
+                "no repeated keys in any JSON object",
+                format!("repeated: {}", d.join(", ")),
+            ),
+            Err(e) => fail("a JSON response", format!("not JSON: {e}")),
+        };
+    }
+    if e.stdio_framing.is_some() {
+        let Some(info) = ctx.outcome.response.as_ref().and_then(|r| r.stdio.as_ref()) else {
+            return Judgement::Error("no stdio exchange to judge".into());
+        };
+        return if info.framing_problems.is_empty() {
+            pass("every stdout line so far was one JSON-RPC message")
+        } else {
+            fail(
+                "only JSON-RPC messages on stdout, one per line",
+                info.framing_problems.join("; "),
+            )
+        };
+    }
+    if e.exits.is_some() {
+        return match ctx
+            .outcome
+            .response
+            .as_ref()
+            .and_then(|r| r.stdio.as_ref())
+            .and_then(|s| s.exited)
+        {
+            Some(true) => pass("exited after stdin closed"),
+            Some(false) => fail(
+                "the server exits when its stdin closes",
+                "still running when the time ran out",
+            ),
+            None => match &ctx.outcome.error {
+                Some(e) => Judgement::Error(format!("could not start a fresh server: {e}")),
+                None => Judgement::Error("no end-of-input probe".into()),
+            },
+        };
+    }
+    if e.progress_increasing.is_some() || e.progress_token.is_some() {
+        return progress_check(e.progress_token.is_some(), ctx);
+    }
+    if e.pages.is_some() || e.same.is_some() {
+        return Judgement::Error("`pages`/`same` are judged over several exchanges".into());
+    }
     if let Some(m) = &e.meta_keys {
         return meta_keys_check(m, ctx);
+    }
+    if ctx.stdio && e.answered.is_some() {
+        return match (ctx.wire.final_json(), &ctx.outcome.error) {
+            (Some(_), _) => pass(describe_final(ctx.outcome, ctx.wire)),
+            (None, Some(TransportError::Connect(e))) => {
+                Judgement::Error(format!("could not start: {e}"))
+            }
+            (None, _) => fail("an answer", describe_final(ctx.outcome, ctx.wire)),
+        };
     }
     if let Some(want) = e.answered {
         let expected = if want {
@@ -427,6 +507,27 @@ fn stream_check(s: &StreamSpec, ctx: &Ctx) -> Judgement {
             fail(expected, actual)
         };
     }
+    if s.still_open.is_some() {
+        let expected = "the stream still open when collecting stopped";
+        return match r.sse.as_ref().map(|x| &x.end) {
+            Some(StreamEnd::LeftOpen | StreamEnd::ClosedByClient) => pass("still open"),
+            Some(StreamEnd::Closed) => fail(
+                expected,
+                format!(
+                    "the server closed it after {} event(s)",
+                    r.sse.as_ref().map_or(0, |x| x.events.len())
+                ),
+            ),
+            Some(other) => fail(expected, format!("{other:?}")),
+            None => fail(
+                expected,
+                format!(
+                    "not an SSE stream (Content-Type {})",
+                    r.header("content-type").unwrap_or("absent")
+                ),
+            ),
+        };
+    }
     let Some(sse) = &r.sse else {
         // Stream rules hold vacuously for a single JSON body only when asked about ordering;
         // a check that needs a stream reports that none came.
@@ -503,6 +604,70 @@ fn stream_check(s: &StreamSpec, ctx: &Ctx) -> Judgement {
         };
     }
     Judgement::Error("stream: no condition given".into())
+}
+
+/// PROG-01 (tokens echo the request's) and PROG-02 (values strictly increase).
+fn progress_check(token: bool, ctx: &Ctx) -> Judgement {
+    if ctx.outcome.response.is_none() && ctx.wire.messages.is_empty() {
+        return no_response(ctx, "the request's answer".into());
+    }
+    let sent = serde_json::from_slice::<Value>(&ctx.outcome.request.body)
+        .ok()
+        .and_then(|b| b.pointer("/params/_meta/progressToken").cloned());
+    let progress: Vec<&Value> = ctx
+        .wire
+        .messages
+        .iter()
+        .filter_map(|m| m.json())
+        .filter(|v| v.get("method").and_then(|m| m.as_str()) == Some("notifications/progress"))
+        .collect();
+    if token {
+        return match &sent {
+            None if progress.is_empty() => pass("no progressToken sent, no progress notifications"),
+            None => fail(
+                "no progress notifications (the request sent no progressToken)",
+                format!("{} progress notification(s)", progress.len()),
+            ),
+            Some(t) => match progress
+                .iter()
+                .find(|p| p.pointer("/params/progressToken") != Some(t))
+            {
+                None => pass(format!("{} notification(s) with token {t}", progress.len())),
+                Some(p) => fail(
+                    format!("progressToken {t} on every progress notification"),
+                    format!(
+                        "progressToken {}",
+                        p.pointer("/params/progressToken")
+                            .map_or("absent".into(), |v| v.to_string())
+                    ),
+                ),
+            },
+        };
+    }
+    let values: Vec<Option<f64>> = progress
+        .iter()
+        .map(|p| p.pointer("/params/progress").and_then(|v| v.as_f64()))
+        .collect();
+    if values.is_empty() {
+        return fail("progress notifications", "none");
+    }
+    let shown = values
+        .iter()
+        .map(|v| v.map_or("?".into(), |x| x.to_string()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let increasing = values
+        .windows(2)
+        .all(|w| matches!((w[0], w[1]), (Some(a), Some(b)) if b > a))
+        && values.iter().all(|v| v.is_some());
+    if increasing {
+        pass(format!("progress {shown}"))
+    } else {
+        fail(
+            "strictly increasing progress values",
+            format!("progress {shown}"),
+        )
+    }
 }
 
 /// `_meta` key grammar (prefix labels, name characters) and the reserved MCP prefixes.
@@ -926,16 +1091,40 @@ fn json_check(j: &JsonSpec, ctx: &Ctx) -> Judgement {
             }
             pass(format!("{} element(s) match", matches.len()))
         }
-        MessageSelector::Every | MessageSelector::Any => {
-            let msgs: Vec<&Value> = ctx.wire.messages.iter().filter_map(|m| m.json()).collect();
+        MessageSelector::First => {
+            let Some(m) = ctx.wire.messages.first() else {
+                return fail(
+                    format!("a first message with {}", j.pointer),
+                    describe_final(ctx.outcome, ctx.wire),
+                );
+            };
+            let Some(v) = m.json() else {
+                return fail("a JSON first message", crate::util::clip(&m.text, 160));
+            };
+            match json_condition(j, v.pointer(&j.pointer)) {
+                Ok(a) => pass(format!("first message: {a}")),
+                Err((e, a)) => fail(format!("first message: {e}"), a),
+            }
+        }
+        MessageSelector::Every | MessageSelector::Any | MessageSelector::EveryNotification => {
+            let msgs: Vec<&Value> = ctx
+                .wire
+                .messages
+                .iter()
+                .filter(|m| j.selector != MessageSelector::EveryNotification || m.is_notification())
+                .filter_map(|m| m.json())
+                .collect();
             if msgs.is_empty() {
+                if j.selector == MessageSelector::EveryNotification {
+                    return pass("no notifications to judge");
+                }
                 return fail("JSON-RPC messages", describe_final(ctx.outcome, ctx.wire));
             }
             let results: Vec<_> = msgs
                 .iter()
                 .map(|v| json_condition(j, v.pointer(&j.pointer)))
                 .collect();
-            if j.selector == MessageSelector::Every {
+            if j.selector != MessageSelector::Any {
                 match results.iter().enumerate().find(|(_, r)| r.is_err()) {
                     None => pass(format!("all {} message(s) match", msgs.len())),
                     Some((i, Err((e, a)))) => fail(
@@ -985,5 +1174,103 @@ mod tests {
         ] {
             assert!(meta_key_problem(bad).is_some(), "{bad}");
         }
+    }
+}
+
+/// JSON pointers of every object member whose key repeats an earlier key of the same object.
+/// Parsing into a `Value` keeps only one of them, so the text is scanned with a visitor.
+pub fn duplicate_keys(text: &str) -> Result<Vec<String>, String> {
+    use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+    use std::cell::RefCell;
+
+    struct Scan<'a> {
+        path: String,
+        found: &'a RefCell<Vec<String>>,
+    }
+    impl<'de> DeserializeSeed<'de> for Scan<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Scan<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<(), A::Error> {
+            let mut i = 0;
+            while a
+                .next_element_seed(Scan {
+                    path: format!("{}/{i}", self.path),
+                    found: self.found,
+                })?
+                .is_some()
+            {
+                i += 1;
+            }
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            while let Some(k) = m.next_key::<String>()? {
+                let path = format!("{}/{}", self.path, k.replace('~', "~0").replace('/', "~1"));
+                if !seen.insert(k) {
+                    self.found.borrow_mut().push(path.clone());
+                }
+                m.next_value_seed(Scan {
+                    path,
+                    found: self.found,
+                })?;
+            }
+            Ok(())
+        }
+    }
+    let found = RefCell::new(Vec::new());
+    let mut de = serde_json::Deserializer::from_str(text);
+    Scan {
+        path: String::new(),
+        found: &found,
+    }
+    .deserialize(&mut de)
+    .map_err(|e| e.to_string())?;
+    Ok(found.into_inner())
+}
+
+#[cfg(test)]
+mod duplicate_tests {
+    #[test]
+    fn finds_repeated_keys_that_parsing_hides() {
+        let t = r#"{"result":{"inputRequests":{"a":{"x":1},"b":{},"a":{"y":2}},"list":[{"k":1,"k":2}]}}"#;
+        assert_eq!(
+            super::duplicate_keys(t).unwrap(),
+            vec![
+                "/result/inputRequests/a".to_string(),
+                "/result/list/0/k".to_string()
+            ]
+        );
+        assert!(
+            super::duplicate_keys(r#"{"a":{"a":1}}"#)
+                .unwrap()
+                .is_empty()
+        );
     }
 }

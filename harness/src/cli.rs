@@ -51,6 +51,10 @@ pub struct RunArgs {
     /// Streamable HTTP endpoint of the server under test, e.g. http://127.0.0.1:3000/mcp.
     #[arg(long)]
     pub url: Option<String>,
+    /// A server that speaks stdio: this command is started as a child process (split like a
+    /// shell would, without running one), e.g. --stdio 'python3 server.py --flag'.
+    #[arg(long, conflicts_with = "url")]
+    pub stdio: Option<String>,
     /// With no --url: start the bundled reference server with this fault mode.
     #[arg(long, conflicts_with = "url")]
     pub fault: Option<String>,
@@ -116,9 +120,10 @@ pub struct ListArgs {
 pub struct ConfigFile {
     #[serde(default)]
     pub url: Option<String>,
-    /// Official fixture name → the server's own tool, prompt or resource name.
+    /// Official fixture name → the server's own tool, prompt or resource name, or
+    /// `{tool: NAME, arguments: {...}}` to call a tool of the server's with arguments of its own.
     #[serde(default)]
-    pub fixtures: BTreeMap<String, String>,
+    pub fixtures: BTreeMap<String, FixtureBinding>,
     /// Headers sent on every request.
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
@@ -128,6 +133,22 @@ pub struct ConfigFile {
     pub connect_timeout_seconds: Option<f64>,
     #[serde(default)]
     pub max_body_bytes: Option<usize>,
+}
+
+/// What an official fixture name is bound to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum FixtureBinding {
+    Name(String),
+    Tool(ToolBinding),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToolBinding {
+    pub tool: String,
+    #[serde(default)]
+    pub arguments: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 pub fn load_config(path: &std::path::Path) -> Result<ConfigFile, String> {
@@ -276,65 +297,117 @@ pub async fn run_to_record(args: &RunArgs) -> Result<(RunRecord, String), (i32, 
         ));
     }
 
-    // The target: a URL, or the bundled reference server started here.
+    // The target: a stdio command, a URL, or the bundled reference server started here.
     let mut bundled = None;
-    let url = match args.url.clone().or(config.url.clone()) {
-        Some(u) => {
-            let parsed = url::Url::parse(&u)
-                .map_err(|e| (EXIT_USAGE, format!("error: --url {u:?}: {e}")))?;
-            if !matches!(parsed.scheme(), "http" | "https") {
-                return Err((
-                    EXIT_USAGE,
-                    format!("error: --url {u:?}: only http and https are supported"),
-                ));
-            }
-            u
+    let mut stdio = None;
+    let url = if let Some(cmd) = &args.stdio {
+        if args.fault.is_some() {
+            return Err((
+                EXIT_USAGE,
+                "error: --fault applies to the bundled server; for a stdio run pass it to the command, e.g. --stdio 'mcpcheck serve --stdio --fault NAME'".into(),
+            ));
         }
-        None => {
-            let fault = match &args.fault {
-                Some(name) => Some(mcpcheck_reference_server::fault_by_name(name).ok_or_else(|| {
-                    (
+        let cfg = crate::stdio::StdioConfig {
+            request_timeout: tc.request_timeout,
+            max_line: tc.max_body,
+            stderr_keep: 16 * 1024,
+        };
+        let server = crate::stdio::StdioServer::start(cmd, cfg.clone())
+            .await
+            .map_err(|e| {
+                (
+                    EXIT_UNREACHABLE,
+                    format!("error: cannot start {cmd:?}: {e}"),
+                )
+            })?;
+        stdio = Some(crate::engine::StdioTarget {
+            server,
+            command: cmd.clone(),
+            config: cfg,
+        });
+        format!("stdio:{cmd}")
+    } else {
+        match args.url.clone().or(config.url.clone()) {
+            Some(u) => {
+                let parsed = url::Url::parse(&u)
+                    .map_err(|e| (EXIT_USAGE, format!("error: --url {u:?}: {e}")))?;
+                if !matches!(parsed.scheme(), "http" | "https") {
+                    return Err((
                         EXIT_USAGE,
-                        format!("error: unknown fault {name:?}; `mcpcheck serve --list-faults` lists them"),
-                    )
-                })?),
-                None => None,
-            };
-            let cfg = mcpcheck_reference_server::Config {
-                fault,
-                ..Default::default()
-            };
-            let running = mcpcheck_reference_server::spawn(([127, 0, 0, 1], 0).into(), cfg)
-                .await
-                .map_err(|e| {
-                    (
-                        EXIT_UNREACHABLE,
-                        format!("error: cannot start the bundled server: {e}"),
-                    )
-                })?;
-            let u = running.url.clone();
-            bundled = Some(running);
-            u
+                        format!("error: --url {u:?}: only http and https are supported"),
+                    ));
+                }
+                u
+            }
+            None => {
+                let fault = match &args.fault {
+                    Some(name) => Some(mcpcheck_reference_server::fault_by_name(name).ok_or_else(|| {
+                        (
+                            EXIT_USAGE,
+                            format!("error: unknown fault {name:?}; `mcpcheck serve --list-faults` lists them"),
+                        )
+                    })?),
+                    None => None,
+                };
+                let cfg = mcpcheck_reference_server::Config {
+                    fault,
+                    ..Default::default()
+                };
+                let running = mcpcheck_reference_server::spawn(([127, 0, 0, 1], 0).into(), cfg)
+                    .await
+                    .map_err(|e| {
+                        (
+                            EXIT_UNREACHABLE,
+                            format!("error: cannot start the bundled server: {e}"),
+                        )
+                    })?;
+                let u = running.url.clone();
+                bundled = Some(running);
+                u
+            }
         }
     };
-    let target = match &bundled {
-        Some(_) => Target::Bundled {
+    let target = match (&bundled, &args.stdio) {
+        (_, Some(cmd)) => Target::Stdio {
+            command: cmd.clone(),
+        },
+        (Some(_), None) => Target::Bundled {
             url: url.clone(),
             fault: args.fault.clone(),
         },
-        None => Target::Http { url: url.clone() },
+        (None, None) => Target::Http { url: url.clone() },
     };
     let transport = Transport::new(tc).map_err(|e| (EXIT_USAGE, format!("error: {e}")))?;
     let opts = RunOptions {
         url: url.clone(),
         strict: args.strict,
         concurrency: args.concurrency,
-        fixtures: config.fixtures.clone(),
+        fixtures: config
+            .fixtures
+            .iter()
+            .map(|(k, b)| {
+                let name = match b {
+                    FixtureBinding::Name(n) => n.clone(),
+                    FixtureBinding::Tool(t) => t.tool.clone(),
+                };
+                (k.clone(), name)
+            })
+            .collect(),
+        fixture_arguments: config
+            .fixtures
+            .iter()
+            .filter_map(|(k, b)| match b {
+                FixtureBinding::Tool(ToolBinding {
+                    arguments: Some(a), ..
+                }) => Some((k.clone(), a.clone())),
+                _ => None,
+            })
+            .collect(),
         extra_headers: config.headers.clone().into_iter().collect(),
         client_name: "mcpcheck".into(),
         client_version: env!("CARGO_PKG_VERSION").into(),
     };
-    let runner = Runner::new(opts, transport, Arc::clone(&catalogue))
+    let runner = Runner::with_stdio(opts, transport, stdio, Arc::clone(&catalogue))
         .await
         .map_err(|e| {
             (
@@ -344,10 +417,20 @@ pub async fn run_to_record(args: &RunArgs) -> Result<(RunRecord, String), (i32, 
         })?;
     let server = runner.profile.server_identity();
     let runner = Arc::new(runner);
-    let results = runner.run_all(&selected).await;
+    // Ctrl-C stops the run; the stdio child (if any) is still killed and reaped below.
+    let results = tokio::select! {
+        r = runner.run_all(&selected) => Some(r),
+        _ = tokio::signal::ctrl_c() => None,
+    };
     if let Some(b) = bundled {
         b.handle.abort();
     }
+    if let Some(t) = &runner.stdio {
+        t.server.shutdown().await;
+    }
+    let Some(results) = results else {
+        return Err((130, "interrupted".into()));
+    };
     let mut scenarios = Vec::new();
     let mut checks = Vec::new();
     for (s, c) in results {

@@ -18,16 +18,17 @@ use serde_json::{Map, Value, json};
 use crate::catalogue::Catalogue;
 use crate::checks::{self, Ctx, Judgement};
 use crate::scenario::{
-    ConnectionMode, Expectation, RawSpec, RequestSpec, Requirement, Scenario, Step, check_id,
+    ConnectionMode, Expectation, ListenSpec, PagesSpec, PaginateSpec, RawSpec, RequestSpec,
+    Requirement, RespondSpec, Scenario, Step, check_id,
 };
-use crate::transport::{HttpOutcome, HttpRequest, Transport};
+use crate::transport::{HttpOutcome, HttpRequest, StreamTap, Transport};
 use crate::util::{clip, shell_quote};
 use crate::wire::{Wire, encode_header_value, param_header_value, x_mcp_headers};
 
 pub const REVISION: &str = mcpcheck_schemas::REVISION;
 
 /// Variables every scenario can use.
-pub const BUILTIN_VARS: &[&str] = &["url", "revision"];
+pub const BUILTIN_VARS: &[&str] = &["url", "revision", "request_state"];
 
 /// Recorded response bodies are cut to this many characters.
 const RECORD_BODY_LIMIT: usize = 8 * 1024;
@@ -39,6 +40,8 @@ pub struct RunOptions {
     pub concurrency: usize,
     /// Official fixture name → the server's own name.
     pub fixtures: BTreeMap<String, String>,
+    /// Official tool fixture name → the arguments to call the bound tool with instead.
+    pub fixture_arguments: BTreeMap<String, Map<String, Value>>,
     /// Headers added to every request (e.g. authorization), before scenario overrides.
     pub extra_headers: Vec<(String, String)>,
     pub client_name: String,
@@ -53,6 +56,7 @@ impl RunOptions {
             strict: false,
             concurrency: 8,
             fixtures: BTreeMap::new(),
+            fixture_arguments: BTreeMap::new(),
             extra_headers: Vec::new(),
             client_name: "mcpcheck".into(),
             client_version: env!("CARGO_PKG_VERSION").into(),
@@ -120,6 +124,8 @@ impl Profile {
 pub struct Runner {
     pub opts: RunOptions,
     pub transport: Transport,
+    /// The child process when the target speaks stdio (every exchange then goes through it).
+    pub stdio: Option<StdioTarget>,
     pub catalogue: Arc<Catalogue>,
     pub profile: Profile,
 }
@@ -135,9 +141,20 @@ impl Runner {
         transport: Transport,
         catalogue: Arc<Catalogue>,
     ) -> Result<Runner, Unreachable> {
+        Runner::with_stdio(opts, transport, None, catalogue).await
+    }
+
+    /// As `new`, for a target reached over stdio when `stdio` is given.
+    pub async fn with_stdio(
+        opts: RunOptions,
+        transport: Transport,
+        stdio: Option<StdioTarget>,
+        catalogue: Arc<Catalogue>,
+    ) -> Result<Runner, Unreachable> {
         let mut runner = Runner {
             opts,
             transport,
+            stdio,
             catalogue,
             profile: Profile::default(),
         };
@@ -228,20 +245,20 @@ impl Runner {
             o.insert("_meta".into(), Value::Object(self.baseline_meta()));
         }
         let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": p});
-        HttpRequest {
-            method: "POST".into(),
-            url: self.opts.url.clone(),
-            headers: self.baseline_headers(method, Some(&body["params"])),
-            body: serde_json::to_vec(&body).expect("serialises"),
-            expect_id: Some(json!(id)),
-        }
+        let mut req = HttpRequest::new(
+            "POST",
+            &self.opts.url,
+            self.baseline_headers(method, Some(&body["params"])),
+            serde_json::to_vec(&body).expect("serialises"),
+        );
+        req.expect_id = Some(json!(id));
+        req
     }
 
     async fn probe(&self) -> Result<Profile, Unreachable> {
         let mut profile = Profile::default();
         let out = self
-            .transport
-            .send(self.rpc(0, "server/discover", json!({})))
+            .send_default(self.rpc(0, "server/discover", json!({})))
             .await;
         if let Some(crate::transport::TransportError::Connect(e)) = &out.error {
             return Err(Unreachable(format!("{}: {e}", self.opts.url)));
@@ -296,10 +313,7 @@ impl Runner {
                 Some(c) => json!({"cursor": c}),
                 None => json!({}),
             };
-            let out = self
-                .transport
-                .send(self.rpc(page + 1, method, params))
-                .await;
+            let out = self.send_default(self.rpc(page + 1, method, params)).await;
             let wire = Wire::from_outcome(&out);
             let Some(result) = wire.final_json().and_then(|v| v.get("result")) else {
                 return Listing {
@@ -343,11 +357,38 @@ impl Runner {
                 Some(true) => Some(format!("the server declares the `{c}` capability")),
                 None => Some(cap_problem()),
             },
+            Requirement::AnyCapability(list) => {
+                let mut unknown = false;
+                for c in list {
+                    match p.has_capability(c) {
+                        Some(true) => return None,
+                        Some(false) => {}
+                        None => unknown = true,
+                    }
+                }
+                Some(if unknown {
+                    cap_problem()
+                } else {
+                    format!(
+                        "the server declares none of the capabilities `{}`",
+                        list.join("`, `")
+                    )
+                })
+            }
             Requirement::Extension(e) => match p.capabilities() {
                 Some(c) if c.get("extensions").and_then(|x| x.get(e)).is_some() => None,
                 Some(_) => Some(format!("the server does not declare the extension `{e}`")),
                 None => Some(cap_problem()),
             },
+            Requirement::Transport(t) => {
+                let ours = if self.stdio.is_some() {
+                    "stdio"
+                } else {
+                    "http"
+                };
+                (t != ours)
+                    .then(|| format!("the scenario is for {t} servers; this target speaks {ours}"))
+            }
             Requirement::Tool(t) => find_in(&p.tools, "name", self.map_fixture(t), "tool"),
             Requirement::Prompt(n) => find_in(&p.prompts, "name", self.map_fixture(n), "prompt"),
             Requirement::Resource(u) => {
@@ -367,7 +408,13 @@ impl Runner {
         self: &Arc<Self>,
         scenarios: &[Scenario],
     ) -> Vec<(ScenarioRecord, Vec<CheckRecord>)> {
-        let n = self.opts.concurrency.max(1);
+        // One stdio child serves one exchange at a time: notifications are attributed to the
+        // request in flight.
+        let n = if self.stdio.is_some() {
+            1
+        } else {
+            self.opts.concurrency.max(1)
+        };
         futures_util::stream::iter(scenarios.iter().cloned())
             .map(|s| {
                 let me = Arc::clone(self);
@@ -409,6 +456,12 @@ impl Runner {
             for step in &sc.steps {
                 self.run_step(sc, step, &mut ctx, &mut checks).await;
             }
+            // Streams never awaited are closed with the scenario.
+            for (_, run) in std::mem::take(&mut ctx.listens) {
+                if let Some(t) = run.task {
+                    t.abort();
+                }
+            }
         }
         let status = worst(&checks);
         if reason.is_none() && status == Status::Error {
@@ -429,37 +482,25 @@ impl Runner {
         (record, checks)
     }
 
-    async fn run_step(
+    /// Sends `req` on the connection the step asks for.
+    /// Sends on the run's default channel: the shared HTTP pool, or the stdio child.
+    async fn send_default(&self, req: HttpRequest) -> HttpOutcome {
+        match &self.stdio {
+            Some(t) => t.send(req, self.transport.config().request_timeout).await,
+            None => self.transport.send(req).await,
+        }
+    }
+
+    async fn send_on(
         &self,
-        sc: &Scenario,
-        step: &Step,
+        req: HttpRequest,
+        mode: ConnectionMode,
         st: &mut ScenarioState,
-        out: &mut Vec<CheckRecord>,
-    ) {
-        let built = match (&step.request, &step.raw) {
-            (Some(r), _) => self.build_request(r, st),
-            (_, Some(r)) => self.build_raw(r, st),
-            _ => Err("step has neither request nor raw".into()),
-        };
-        let (req, method, sent_id, mode) = match built {
-            Ok(b) => b,
-            Err(why) => {
-                for e in &step.expect {
-                    out.push(self.record(
-                        sc,
-                        step,
-                        &e.value,
-                        Status::Error,
-                        why.clone(),
-                        None,
-                        None,
-                        None,
-                    ));
-                }
-                return;
-            }
-        };
-        let outcome = match mode {
+    ) -> HttpOutcome {
+        if let Some(t) = &self.stdio {
+            return t.send(req, self.transport.config().request_timeout).await;
+        }
+        match mode {
             ConnectionMode::Shared => self.transport.send(req).await,
             ConnectionMode::New => match self.transport.fresh() {
                 Ok(c) => self.transport.send_with(&c, req).await,
@@ -474,82 +515,775 @@ impl Runner {
                     None => self.transport.send(req).await,
                 }
             }
-        };
-        let wire = Wire::from_outcome(&outcome);
-        let tool_name = (method.as_deref() == Some("tools/call"))
-            .then(|| serde_json::from_slice::<Value>(&outcome.request.body).ok())
+        }
+    }
+
+    fn step_error(&self, sc: &Scenario, step: &Step, why: String, out: &mut Vec<CheckRecord>) {
+        for e in &step.expect {
+            out.push(self.record(
+                sc,
+                step,
+                &e.value,
+                Status::Error,
+                why.clone(),
+                None,
+                None,
+                None,
+            ));
+        }
+    }
+
+    async fn run_step(
+        &self,
+        sc: &Scenario,
+        step: &Step,
+        st: &mut ScenarioState,
+        out: &mut Vec<CheckRecord>,
+    ) {
+        if let Some(why) = self.step_not_applicable(step) {
+            for e in &step.expect {
+                out.push(self.record(
+                    sc,
+                    step,
+                    &e.value,
+                    Status::NotApplicable,
+                    why.clone(),
+                    None,
+                    None,
+                    None,
+                ));
+            }
+            return;
+        }
+        if let Some(eof) = &step.eof {
+            let outcome = match &self.stdio {
+                Some(t) => {
+                    t.eof_probe(
+                        &self.rpc(1, "server/discover", json!({})),
+                        eof.timeout_ms.unwrap_or(2000),
+                    )
+                    .await
+                }
+                None => return,
+            };
+            let ex = Exchanged::new(
+                outcome,
+                Some("server/discover".into()),
+                Some(json!(1)),
+                false,
+            );
+            self.judge(sc, step, st, std::slice::from_ref(&ex), None, out);
+            return;
+        }
+        if let Some(l) = &step.listen {
+            return self.run_listen(sc, step, l, st, out).await;
+        }
+        if let Some(h) = &step.await_listen {
+            return self.run_await(sc, step, h, st, out).await;
+        }
+        if let Some(p) = &step.paginate {
+            let (exchanges, walk) = match self.walk_pages(p, st).await {
+                Ok(x) => x,
+                Err(why) => return self.step_error(sc, step, why, out),
+            };
+            self.judge(sc, step, st, &exchanges, Some(&walk), out);
+            let doc = json!({"items": walk.items, "pages": exchanges.len()});
+            self.capture(step, st, Some(&doc));
+            return;
+        }
+        if let (Some(r), Some(resp)) = (&step.request, &step.respond) {
+            let rounds = match self.run_rounds(r, resp, st).await {
+                Ok(x) => x,
+                Err(why) => return self.step_error(sc, step, why, out),
+            };
+            self.judge_rounds(sc, step, st, &rounds, out);
+            let last = rounds.last().and_then(|x| x.wire.final_json().cloned());
+            self.capture(step, st, last.as_ref());
+            return;
+        }
+        let count = step.repeat.as_ref().map_or(1, |r| r.count());
+        let mut built = Vec::new();
+        for _ in 0..count {
+            let b = match (&step.request, &step.raw) {
+                (Some(r), _) => self.build_request(r, st),
+                (_, Some(r)) => self.build_raw(r, st),
+                _ => Err("step has neither request nor raw".into()),
+            };
+            match b {
+                Ok(b) => built.push(b),
+                Err(why) => return self.step_error(sc, step, why, out),
+            }
+        }
+        let notification = step.request.as_ref().is_some_and(|r| r.notification);
+        let mut exchanges = Vec::new();
+        if step.repeat.as_ref().is_some_and(|r| r.parallel()) {
+            // All at once: each on the connection its mode gives (the scenario connection's pool
+            // opens more connections as needed).
+            if built.iter().any(|b| b.3 == ConnectionMode::Scenario) && st.client.is_none() {
+                st.client = self.transport.dedicated().ok();
+            }
+            let futures = built.into_iter().map(|(req, method, sent_id, mode)| {
+                let client = match mode {
+                    ConnectionMode::Scenario => st.client.clone(),
+                    ConnectionMode::New => self.transport.fresh().ok(),
+                    ConnectionMode::Shared => None,
+                };
+                async move {
+                    let outcome = match (client, &self.stdio) {
+                        (_, Some(_)) => self.send_default(req).await,
+                        (Some(c), None) => self.transport.send_with(&c, req).await,
+                        (None, None) => self.transport.send(req).await,
+                    };
+                    Exchanged::new(outcome, method, sent_id, notification)
+                }
+            });
+            exchanges = futures_util::future::join_all(futures).await;
+        } else {
+            for (req, method, sent_id, mode) in built {
+                let outcome = self.send_on(req, mode, st).await;
+                exchanges.push(Exchanged::new(outcome, method, sent_id, notification));
+            }
+        }
+        self.judge(sc, step, st, &exchanges, None, out);
+        let last = exchanges.last().and_then(|x| x.wire.final_json().cloned());
+        self.capture(step, st, last.as_ref());
+    }
+
+    /// Sends the request, then answers each `input_required` result and retries (new id, the
+    /// original params plus `inputResponses` and the echoed `requestState`) until a result of
+    /// another kind, an error, or `max_rounds`.
+    async fn run_rounds(
+        &self,
+        r: &RequestSpec,
+        resp: &RespondSpec,
+        st: &mut ScenarioState,
+    ) -> Result<Vec<Exchanged>, String> {
+        let max = resp.max_rounds.unwrap_or(4).max(1);
+        let base = r.params.clone().unwrap_or_default();
+        let mut spec = r.clone();
+        let mut rounds = Vec::new();
+        loop {
+            let (req, method, sent_id, mode) = self.build_request(&spec, st)?;
+            let outcome = self.send_on(req, mode, st).await;
+            let ex = Exchanged::new(outcome, method, sent_id, false);
+            let result = ex.wire.final_json().and_then(|v| v.get("result")).cloned();
+            rounds.push(ex);
+            let Some(result) = result else { break };
+            let input_required =
+                result.get("resultType").and_then(|t| t.as_str()) == Some("input_required");
+            if !input_required || rounds.len() >= max {
+                break;
+            }
+            let mut responses = Map::new();
+            if let Some(requests) = result.get("inputRequests").and_then(|r| r.as_object()) {
+                for (key, request) in requests {
+                    let answer = resp
+                        .answers
+                        .get(key)
+                        .cloned()
+                        .or_else(|| {
+                            let m = request.get("method").and_then(|m| m.as_str())?;
+                            resp.by_method.get(m).cloned()
+                        })
+                        .or_else(|| {
+                            if resp.only_listed {
+                                None
+                            } else {
+                                generic_answer(request)
+                            }
+                        });
+                    if let Some(a) = answer {
+                        responses.insert(key.clone(), st.interpolate(&a)?);
+                    }
+                }
+            }
+            for (k, v) in &resp.extra {
+                responses.insert(k.clone(), st.interpolate(v)?);
+            }
+            let mut params = base.clone();
+            params.insert(
+                "inputResponses".into(),
+                resp.input_responses
+                    .clone()
+                    .unwrap_or(Value::Object(responses)),
+            );
+            match result.get("requestState") {
+                Some(state) => {
+                    st.vars.insert("request_state".into(), state.clone());
+                }
+                None => {
+                    st.vars.remove("request_state");
+                    st.missing.insert(
+                        "request_state".into(),
+                        "the last input_required result carried no requestState".into(),
+                    );
+                }
+            }
+            if let Some(expr) = &resp.state {
+                let needs_state = expr.contains("request_state");
+                if !needs_state || result.get("requestState").is_some() {
+                    params.insert(
+                        "requestState".into(),
+                        st.interpolate(&Value::String(expr.clone()))?,
+                    );
+                }
+            }
+            spec.params = Some(params);
+            // Every retry is a new request with a new id.
+            spec.id = None;
+        }
+        Ok(rounds)
+    }
+
+    /// Judges a round trip: each check on its `round` (default the last), the schema on all.
+    fn judge_rounds(
+        &self,
+        sc: &Scenario,
+        step: &Step,
+        st: &ScenarioState,
+        rounds: &[Exchanged],
+        out: &mut Vec<CheckRecord>,
+    ) {
+        for e in &step.expect {
+            let x = match st.interpolate_expectation(&e.value) {
+                Ok(x) => x,
+                Err(why) => {
+                    out.push(self.judged(
+                        sc,
+                        step,
+                        &e.value,
+                        Judgement::Error(why),
+                        rounds.last().map(|r| &r.outcome),
+                    ));
+                    continue;
+                }
+            };
+            let idx = x
+                .round
+                .map_or(rounds.len().saturating_sub(1), |n| n.saturating_sub(1));
+            let Some(ex) = rounds.get(idx) else {
+                let j = Judgement::Fail {
+                    expected: format!("a round {}", idx + 1),
+                    actual: format!(
+                        "the exchange ended after {} round(s): {}",
+                        rounds.len(),
+                        rounds
+                            .last()
+                            .map_or("nothing".into(), |r| crate::wire::describe_final(
+                                &r.outcome, &r.wire
+                            ))
+                    ),
+                };
+                out.push(self.judged(sc, step, &x, j, rounds.last().map(|r| &r.outcome)));
+                continue;
+            };
+            let ctx = self.ctx(ex);
+            if let Some(why) = checks::not_applicable(&x, &ctx) {
+                out.push(self.record(sc, step, &x, Status::NotApplicable, why, None, None, None));
+                continue;
+            }
+            let j = checks::evaluate(&x, &ctx);
+            let j = if rounds.len() > 1 {
+                label(j, "round", idx + 1, rounds.len())
+            } else {
+                j
+            };
+            out.push(self.judged(sc, step, &x, j, Some(&ex.outcome)));
+        }
+        self.wire_schema_check(sc, step, rounds, out);
+    }
+
+    /// Why a step cannot run on this transport, if it cannot.
+    fn step_not_applicable(&self, step: &Step) -> Option<String> {
+        let stdio = self.stdio.is_some();
+        if step.eof.is_some() && !stdio {
+            return Some("an end-of-input step applies to stdio servers only".into());
+        }
+        if !stdio {
+            return None;
+        }
+        if let Some(r) = &step.request {
+            if !r.headers.is_empty() {
+                return Some("the step changes HTTP headers; a stdio server has none".into());
+            }
+            if r.disconnect_after.is_some() {
+                return Some("closing the response stream cancels on HTTP; stdio cancels with notifications/cancelled".into());
+            }
+        }
+        if let Some(r) = &step.raw {
+            let post = r
+                .method
+                .as_deref()
+                .is_none_or(|m| m.eq_ignore_ascii_case("POST"));
+            if !post || r.path.is_some() || (r.body.is_none() && r.json.is_none()) {
+                return Some("the step is an HTTP request with no stdio equivalent".into());
+            }
+        }
+        None
+    }
+
+    /// Captures read `doc` (the final response, or a page walk's summary).
+    fn capture(&self, step: &Step, st: &mut ScenarioState, doc: Option<&Value>) {
+        for (name, ptr) in &step.capture {
+            match doc {
+                Some(v) => match v.pointer(ptr) {
+                    Some(x) => {
+                        st.vars.insert(name.clone(), x.clone());
+                    }
+                    None => {
+                        st.missing.insert(
+                            name.clone(),
+                            format!("step {:?} found nothing at {ptr}", step.name.value),
+                        );
+                    }
+                },
+                None => {
+                    st.missing.insert(
+                        name.clone(),
+                        format!(
+                            "step {:?} got no JSON-RPC response to capture from",
+                            step.name.value
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    fn ctx<'a>(&'a self, x: &'a Exchanged) -> Ctx<'a> {
+        let tool = (x.method.as_deref() == Some("tools/call"))
+            .then(|| serde_json::from_slice::<Value>(&x.outcome.request.body).ok())
             .flatten()
             .and_then(|b| {
                 b.pointer("/params/name")
                     .and_then(|n| n.as_str())
                     .map(String::from)
-            });
-        let tool_def = tool_name.as_deref().and_then(|n| self.profile.tool(n));
-        let ctx = Ctx {
-            outcome: &outcome,
-            wire: &wire,
-            sent_id: sent_id.as_ref(),
-            method: method.as_deref(),
-            tool: tool_def,
-            notification: sent_id.is_none()
-                && step.request.as_ref().is_some_and(|r| r.notification),
-        };
-        for e in &step.expect {
-            let (judgement, used) = match st.interpolate_expectation(&e.value) {
-                Ok(x) => match checks::not_applicable(&x, &ctx) {
-                    Some(why) => {
-                        out.push(self.record(
-                            sc,
-                            step,
-                            &x,
-                            Status::NotApplicable,
-                            why,
-                            None,
-                            None,
-                            None,
-                        ));
-                        continue;
-                    }
-                    None => (checks::evaluate(&x, &ctx), x),
-                },
-                Err(why) => (Judgement::Error(why), e.value.clone()),
-            };
-            out.push(self.judged(sc, step, &used, judgement, &outcome));
-        }
-        self.wire_schema_check(sc, step, &ctx, out);
-        // Captures read the final response.
-        if let Some(v) = wire.final_json() {
-            for (name, ptr) in &step.capture {
-                if let Some(x) = v.pointer(ptr) {
-                    st.vars.insert(name.clone(), x.clone());
-                } else {
-                    st.missing.insert(
-                        name.clone(),
-                        format!("step {:?} found nothing at {ptr}", step.name.value),
-                    );
-                }
-            }
-        } else {
-            for name in step.capture.keys() {
-                st.missing.insert(
-                    name.clone(),
-                    format!(
-                        "step {:?} got no JSON-RPC response to capture from",
-                        step.name.value
-                    ),
-                );
-            }
+            })
+            .and_then(|n| self.profile.tool(&n));
+        Ctx {
+            outcome: &x.outcome,
+            wire: &x.wire,
+            sent_id: x.sent_id.as_ref(),
+            method: x.method.as_deref(),
+            tool,
+            notification: x.notification,
+            stdio: self.stdio.is_some(),
         }
     }
 
-    /// Every message the server sent is validated against the revision's schema: one automatic
-    /// check per step that received any JSON-RPC message.
-    fn wire_schema_check(&self, sc: &Scenario, step: &Step, ctx: &Ctx, out: &mut Vec<CheckRecord>) {
-        if ctx.wire.messages.is_empty() {
+    /// Judges every expectation of `step` over its exchanges: `pages` and `same` over all of
+    /// them together, everything else on each exchange (the first that fails decides).
+    fn judge(
+        &self,
+        sc: &Scenario,
+        step: &Step,
+        st: &ScenarioState,
+        exchanges: &[Exchanged],
+        walk: Option<&PageWalk>,
+        out: &mut Vec<CheckRecord>,
+    ) {
+        let n = exchanges.len();
+        for e in &step.expect {
+            let x = match st.interpolate_expectation(&e.value) {
+                Ok(x) => x,
+                Err(why) => {
+                    let evidence = exchanges.last().map(|x| &x.outcome);
+                    out.push(self.judged(sc, step, &e.value, Judgement::Error(why), evidence));
+                    continue;
+                }
+            };
+            if let Some(p) = &x.pages {
+                let (j, i) = judge_pages(p, walk, exchanges);
+                out.push(self.judged(sc, step, &x, j, exchanges.get(i).map(|x| &x.outcome)));
+                continue;
+            }
+            if let Some(ptr) = &x.same {
+                let (j, i) = judge_same(ptr, exchanges);
+                out.push(self.judged(sc, step, &x, j, exchanges.get(i).map(|x| &x.outcome)));
+                continue;
+            }
+            let mut verdict: Option<(Judgement, usize)> = None;
+            let mut not_applicable = None;
+            let mut judged_any = false;
+            for (i, ex) in exchanges.iter().enumerate() {
+                let ctx = self.ctx(ex);
+                if let Some(why) = checks::not_applicable(&x, &ctx) {
+                    not_applicable.get_or_insert(why);
+                    continue;
+                }
+                judged_any = true;
+                let j = checks::evaluate(&x, &ctx);
+                let bad = !matches!(j, Judgement::Pass { .. });
+                let j = if n > 1 {
+                    label(j, walk.map_or("repetition", |_| "page"), i + 1, n)
+                } else {
+                    j
+                };
+                if bad {
+                    verdict = Some((j, i));
+                    break;
+                }
+                verdict = Some((j, i));
+            }
+            match (judged_any, verdict) {
+                (true, Some((j, i))) => {
+                    out.push(self.judged(sc, step, &x, j, Some(&exchanges[i].outcome)))
+                }
+                _ => out.push(self.record(
+                    sc,
+                    step,
+                    &x,
+                    Status::NotApplicable,
+                    not_applicable.unwrap_or_else(|| "nothing was exchanged".into()),
+                    None,
+                    None,
+                    None,
+                )),
+            }
+        }
+        self.wire_schema_check(sc, step, exchanges, out);
+    }
+
+    async fn walk_pages(
+        &self,
+        p: &PaginateSpec,
+        st: &mut ScenarioState,
+    ) -> Result<(Vec<Exchanged>, PageWalk), String> {
+        let max = p.max_pages.unwrap_or(100).max(1);
+        let base = match &p.params {
+            Some(params) => match st.interpolate(&Value::Object(params.clone()))? {
+                Value::Object(o) => o,
+                _ => Map::new(),
+            },
+            None => Map::new(),
+        };
+        let mut cursor: Option<Value> = base.get("cursor").cloned();
+        let mut seen: Vec<Value> = cursor.iter().cloned().collect();
+        let mut walk = PageWalk::default();
+        let mut exchanges = Vec::new();
+        loop {
+            if exchanges.len() >= max {
+                walk.end = PageEnd::TooMany(max);
+                break;
+            }
+            let mut params = base.clone();
+            match &cursor {
+                Some(c) => {
+                    params.insert("cursor".into(), c.clone());
+                }
+                None => {
+                    params.remove("cursor");
+                }
+            }
+            let spec = RequestSpec {
+                method: p.method.clone(),
+                params: Some(params),
+                connection: p.connection,
+                ..Default::default()
+            };
+            let (req, method, sent_id, mode) = self.build_request(&spec, st)?;
+            let outcome = self.send_on(req, mode, st).await;
+            let ex = Exchanged::new(outcome, method, sent_id, false);
+            let result = ex.wire.final_json().and_then(|v| v.get("result")).cloned();
+            let page_no = exchanges.len() + 1;
+            let desc = crate::wire::describe_final(&ex.outcome, &ex.wire);
+            exchanges.push(ex);
+            let Some(result) = result else {
+                walk.end = PageEnd::Failed(format!("page {page_no}: {desc}"));
+                break;
+            };
+            match result.get(&p.items) {
+                Some(Value::Array(a)) => walk.items.extend(a.iter().cloned()),
+                _ => {
+                    walk.end =
+                        PageEnd::Failed(format!("page {page_no} has no `{}` array", p.items));
+                    break;
+                }
+            }
+            match result.get("nextCursor") {
+                None | Some(Value::Null) => {
+                    walk.end = PageEnd::Ended;
+                    break;
+                }
+                Some(c) if !c.is_string() => {
+                    walk.end =
+                        PageEnd::Failed(format!("page {page_no}: nextCursor is {c}, not a string"));
+                    break;
+                }
+                Some(c) => {
+                    if seen.contains(c) {
+                        walk.end = PageEnd::Loop(page_no, c.to_string());
+                        break;
+                    }
+                    seen.push(c.clone());
+                    cursor = Some(c.clone());
+                }
+            }
+        }
+        Ok((exchanges, walk))
+    }
+
+    async fn run_listen(
+        &self,
+        sc: &Scenario,
+        step: &Step,
+        l: &ListenSpec,
+        st: &mut ScenarioState,
+        out: &mut Vec<CheckRecord>,
+    ) {
+        let spec = RequestSpec {
+            method: "subscriptions/listen".into(),
+            params: l.params.clone(),
+            id: l.id.clone(),
+            capabilities: l.capabilities.clone(),
+            ..Default::default()
+        };
+        let (mut req, method, sent_id, _) = match self.build_request(&spec, st) {
+            Ok(b) => b,
+            Err(why) => return self.step_error(sc, step, why, out),
+        };
+        let bound = std::time::Duration::from_millis(l.timeout_ms.unwrap_or(3000));
+        if let Some(t) = &self.stdio {
+            let id = sent_id.clone().unwrap_or(Value::Null);
+            let mut sub = t.server.subscribe(&id);
+            let _ = t
+                .server
+                .exchange(&String::from_utf8_lossy(&req.body), None, bound)
+                .await;
+            let deadline = tokio::time::Instant::now() + bound;
+            let mut lines = Vec::new();
+            if let Some(first) = sub.next(bound).await {
+                lines.push(first);
+            }
+            let ex = Exchanged::new(
+                t.outcome(req.clone(), lines.clone(), &id, None),
+                method.clone(),
+                sent_id.clone(),
+                false,
+            );
+            self.judge_listen_start(sc, step, st, &ex, out);
+            st.listens.insert(
+                l.handle.clone(),
+                ListenRun {
+                    task: None,
+                    done: None,
+                    method,
+                    sent_id,
+                    stdio: Some(StdioListen {
+                        sub,
+                        lines,
+                        deadline,
+                        until: l.until_messages,
+                        request: req,
+                    }),
+                },
+            );
             return;
         }
-        let problems = checks::schema_problems(ctx);
-        let requirement = schema_requirement(ctx, problems.first());
+        req.open_ended = true;
+        req.timeout = Some(bound);
+        req.stop_after_events = l.until_messages;
+        let tap = StreamTap::new();
+        req.tap = Some(Arc::clone(&tap));
+        let mut seen = tap.seen.subscribe();
+        // Its own connection: a listen stream holds it for its whole life.
+        let client = match self.transport.fresh() {
+            Ok(c) => c,
+            Err(e) => return self.step_error(sc, step, e.to_string(), out),
+        };
+        let transport = self.transport.clone();
+        let mut task = tokio::spawn(async move { transport.send_with(&client, req).await });
+        // Later steps may trigger notifications: continue only once the stream is established
+        // (its first event arrived), it ended, or the bound passed.
+        let first_event = async {
+            while tap.event_count() == 0 {
+                if seen.changed().await.is_err() {
+                    break;
+                }
+            }
+        };
+        let finished = tokio::select! {
+            r = &mut task => Some(r.unwrap_or_else(|e| panic_outcome(&e))),
+            _ = first_event => None,
+            _ = tokio::time::sleep(bound) => None,
+        };
+        let outcome = match &finished {
+            Some(o) => o.clone(),
+            None => HttpOutcome {
+                request: HttpRequest::new("POST", &self.opts.url, Vec::new(), Vec::new()),
+                response: tap.snapshot(),
+                error: None,
+                elapsed: std::time::Duration::ZERO,
+            },
+        };
+        let ex = Exchanged::new(outcome, method.clone(), sent_id.clone(), false);
+        self.judge_listen_start(sc, step, st, &ex, out);
+        st.listens.insert(
+            l.handle.clone(),
+            ListenRun {
+                task: if finished.is_some() { None } else { Some(task) },
+                done: finished,
+                method,
+                sent_id,
+                stdio: None,
+            },
+        );
+    }
+
+    /// The listen step judges what has arrived so far (usually the acknowledgement); the schema
+    /// is checked once, on the whole stream, by `await`.
+    fn judge_listen_start(
+        &self,
+        sc: &Scenario,
+        step: &Step,
+        st: &ScenarioState,
+        ex: &Exchanged,
+        out: &mut Vec<CheckRecord>,
+    ) {
+        for e in &step.expect {
+            let x = match st.interpolate_expectation(&e.value) {
+                Ok(x) => x,
+                Err(why) => {
+                    out.push(self.judged(
+                        sc,
+                        step,
+                        &e.value,
+                        Judgement::Error(why),
+                        Some(&ex.outcome),
+                    ));
+                    continue;
+                }
+            };
+            let ctx = self.ctx(ex);
+            if let Some(why) = checks::not_applicable(&x, &ctx) {
+                out.push(self.record(sc, step, &x, Status::NotApplicable, why, None, None, None));
+                continue;
+            }
+            out.push(self.judged(sc, step, &x, checks::evaluate(&x, &ctx), Some(&ex.outcome)));
+        }
+    }
+
+    async fn run_await(
+        &self,
+        sc: &Scenario,
+        step: &Step,
+        handle: &str,
+        st: &mut ScenarioState,
+        out: &mut Vec<CheckRecord>,
+    ) {
+        let Some(run) = st.listens.remove(handle) else {
+            return self.step_error(
+                sc,
+                step,
+                format!("no open listen stream named {handle:?}"),
+                out,
+            );
+        };
+        let outcome = match (run.done, run.task, run.stdio) {
+            (_, _, Some(mut l)) => {
+                let t = self
+                    .stdio
+                    .as_ref()
+                    .expect("stdio listens only on stdio targets");
+                let id = run.sent_id.clone().unwrap_or(Value::Null);
+                while l.until.is_none_or(|n| l.lines.len() < n) {
+                    let left = l
+                        .deadline
+                        .saturating_duration_since(tokio::time::Instant::now());
+                    if left.is_zero() {
+                        break;
+                    }
+                    match l.sub.next(left).await {
+                        Some(m) => l.lines.push(m),
+                        None => break,
+                    }
+                }
+                // Ending a subscription on stdio is a cancellation naming the listen request.
+                let cancel = json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": id}});
+                let _ = t
+                    .server
+                    .exchange(
+                        &cancel.to_string(),
+                        None,
+                        std::time::Duration::from_millis(100),
+                    )
+                    .await;
+                t.outcome(l.request, l.lines, &id, None)
+            }
+            (Some(o), _, None) => o,
+            (None, Some(task), None) => task.await.unwrap_or_else(|e| panic_outcome(&e)),
+            (None, None, None) => {
+                return self.step_error(sc, step, "the listen stream was lost".into(), out);
+            }
+        };
+        let ex = Exchanged::new(outcome, run.method, run.sent_id, false);
+        self.judge(sc, step, st, std::slice::from_ref(&ex), None, out);
+        let last = ex.wire.final_json().cloned();
+        self.capture(step, st, last.as_ref());
+    }
+
+    /// Every message the server sent is validated against the revision's schema: one automatic
+    /// check per step that received any JSON-RPC message (over all its exchanges).
+    fn wire_schema_check(
+        &self,
+        sc: &Scenario,
+        step: &Step,
+        exchanges: &[Exchanged],
+        out: &mut Vec<CheckRecord>,
+    ) {
+        let total: usize = exchanges.iter().map(|x| x.wire.messages.len()).sum();
+        // A stream the harness cut on purpose (`disconnect_after`) is judged by its own checks;
+        // its partial messages are not a complete exchange to validate.
+        let cut = exchanges.iter().any(|x| {
+            x.outcome
+                .response
+                .as_ref()
+                .and_then(|r| r.sse.as_ref())
+                .is_some_and(|s| s.end == crate::transport::StreamEnd::ClosedByClient)
+        });
+        if total == 0 || cut {
+            return;
+        }
+        let mut first_bad = None;
+        for (i, ex) in exchanges.iter().enumerate() {
+            let ctx = self.ctx(ex);
+            let problems = checks::schema_problems(&ctx);
+            if !problems.is_empty() {
+                first_bad = Some((i, problems));
+                break;
+            }
+        }
+        let (idx, requirement, judgement) = match &first_bad {
+            None => {
+                let last = exchanges
+                    .iter()
+                    .rposition(|x| !x.wire.messages.is_empty())
+                    .unwrap_or(0);
+                let ctx = self.ctx(&exchanges[last]);
+                (
+                    last,
+                    schema_requirement(&ctx, None),
+                    Judgement::Pass {
+                        actual: format!("{total} message(s) valid"),
+                    },
+                )
+            }
+            Some((i, problems)) => {
+                let ctx = self.ctx(&exchanges[*i]);
+                let mut actual = checks::summarize(problems);
+                if exchanges.len() > 1 {
+                    actual = format!("exchange {} of {}: {actual}", i + 1, exchanges.len());
+                }
+                (
+                    *i,
+                    schema_requirement(&ctx, problems.first()),
+                    Judgement::Fail {
+                        expected: "every message valid against the revision's schema".into(),
+                        actual,
+                    },
+                )
+            }
+        };
         let e = Expectation {
             req: requirement.to_string(),
             id: Some(format!(
@@ -559,17 +1293,7 @@ impl Runner {
             schema_valid: Some(true),
             ..Default::default()
         };
-        let judgement = if problems.is_empty() {
-            Judgement::Pass {
-                actual: format!("{} message(s) valid", ctx.wire.messages.len()),
-            }
-        } else {
-            Judgement::Fail {
-                expected: "every message valid against the revision's schema".into(),
-                actual: checks::summarize(&problems),
-            }
-        };
-        out.push(self.judged(sc, step, &e, judgement, ctx.outcome));
+        out.push(self.judged(sc, step, &e, judgement, Some(&exchanges[idx].outcome)));
     }
 
     fn judged(
@@ -578,7 +1302,7 @@ impl Runner {
         step: &Step,
         e: &Expectation,
         j: Judgement,
-        outcome: &HttpOutcome,
+        outcome: Option<&HttpOutcome>,
     ) -> CheckRecord {
         let level = self.level_of(e);
         let (status, message, expected, actual) = match j {
@@ -597,9 +1321,8 @@ impl Runner {
             }
             Judgement::Error(why) => (Status::Error, why, None, None),
         };
-        let keep_evidence = status != Status::Pass;
         let mut rec = self.record(sc, step, e, status, message, expected, actual, None);
-        if keep_evidence {
+        if let (true, Some(outcome)) = (status != Status::Pass, outcome) {
             rec.exchange = Some(exchange_record(outcome));
             rec.curl = Some(curl(&outcome.request));
         }
@@ -705,13 +1428,14 @@ impl Runner {
             };
             set_header(&mut headers, k, v);
         }
-        let req = HttpRequest {
-            method: "POST".into(),
-            url: self.opts.url.clone(),
+        let mut req = HttpRequest::new(
+            "POST",
+            &self.opts.url,
             headers,
-            body: serde_json::to_vec(&Value::Object(body)).expect("serialises"),
-            expect_id: id.clone(),
-        };
+            serde_json::to_vec(&Value::Object(body)).expect("serialises"),
+        );
+        req.expect_id = id.clone();
+        req.stop_after_events = r.disconnect_after.as_ref().map(|d| d.events);
         Ok((req, Some(method), id, r.connection))
     }
 
@@ -755,19 +1479,24 @@ impl Runner {
             None => self.opts.url.clone(),
         };
         let id = body_json.as_ref().and_then(|j| j.get("id")).cloned();
-        let req = HttpRequest {
-            method: r.method.clone().unwrap_or_else(|| "POST".into()),
-            url,
-            headers,
-            body,
-            expect_id: id.clone(),
-        };
+        let mut req = HttpRequest::new(r.method.as_deref().unwrap_or("POST"), &url, headers, body);
+        req.expect_id = id.clone();
         let method = method_in_body.or_else(|| r.baseline_method.clone());
         Ok((req, method, id, r.connection))
     }
 
     /// Official fixture names in scenarios are bound to the server's own names (config file).
     fn apply_fixture_names(&self, method: &str, params: &mut Map<String, Value>) {
+        if method == "tools/call" {
+            let bound_args = params
+                .get("name")
+                .and_then(|n| n.as_str())
+                .and_then(|n| self.opts.fixture_arguments.get(n))
+                .cloned();
+            if let Some(args) = bound_args {
+                params.insert("arguments".into(), Value::Object(args));
+            }
+        }
         let field = match method {
             "tools/call" | "prompts/get" => "name",
             "resources/read" => "uri",
@@ -977,6 +1706,12 @@ pub fn exchange_record(o: &HttpOutcome) -> Exchange {
             }
         }),
         transport_error: o.error.as_ref().map(|e| e.to_string()),
+        stderr: o
+            .response
+            .as_ref()
+            .and_then(|r| r.stdio.as_ref())
+            .map(|s| s.stderr_tail.clone())
+            .filter(|t| !t.is_empty()),
         elapsed_ms: o.elapsed.as_millis() as u64,
     }
 }
@@ -997,6 +1732,12 @@ fn redact(h: &[(String, String)]) -> Vec<(String, String)> {
 
 /// A curl command that replays the request (credentials redacted).
 pub fn curl(r: &HttpRequest) -> String {
+    if let Some(cmd) = r.url.strip_prefix("stdio: ") {
+        return format!(
+            "printf '%s\\n' {} | {cmd}",
+            shell_quote(&String::from_utf8_lossy(&r.body))
+        );
+    }
     let mut s = format!("curl -sS -i -X {} {}", r.method, shell_quote(&r.url));
     for (k, v) in redact(&r.headers) {
         s.push_str(&format!(" -H {}", shell_quote(&format!("{k}: {v}"))));
@@ -1017,6 +1758,8 @@ pub struct ScenarioState {
     pub missing: BTreeMap<String, String>,
     pub client: Option<reqwest::Client>,
     pub next_id: u64,
+    /// Open `listen` streams by handle.
+    pub listens: BTreeMap<String, ListenRun>,
 }
 
 impl ScenarioState {
@@ -1029,16 +1772,41 @@ impl ScenarioState {
             missing: BTreeMap::new(),
             client: None,
             next_id: 0,
+            listens: BTreeMap::new(),
         }
     }
 
-    fn lookup(&self, name: &str) -> Result<&Value, String> {
-        self.vars
+    /// A variable's value, with `|filter` transforms applied: `flip` (change one character in
+    /// the middle), `truncate` (drop the last quarter), `append:TEXT`.
+    fn lookup(&self, expr: &str) -> Result<Value, String> {
+        let mut parts = expr.split('|');
+        let name = parts.next().unwrap_or("").trim();
+        let mut v = self
+            .vars
             .get(name)
+            .cloned()
             .ok_or_else(|| match self.missing.get(name) {
                 Some(why) => format!("variable `${{{name}}}` has no value: {why}"),
                 None => format!("variable `${{{name}}}` is not defined"),
-            })
+            })?;
+        for f in parts {
+            let f = f.trim();
+            let text = match &v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            v = Value::String(match f.split_once(':') {
+                Some(("append", tail)) => format!("{text}{tail}"),
+                _ if f == "flip" => flip_char(&text),
+                _ if f == "truncate" => text.chars().take(text.chars().count() * 3 / 4).collect(),
+                _ => {
+                    return Err(format!(
+                        "unknown filter `{f}` in `${{{expr}}}` (flip, truncate, append:TEXT)"
+                    ));
+                }
+            });
+        }
+        Ok(v)
     }
 
     pub fn interpolate_str(&self, s: &str) -> Result<String, String> {
@@ -1053,7 +1821,7 @@ impl ScenarioState {
             };
             let v = self.lookup(&after[..j])?;
             match v {
-                Value::String(s) => out.push_str(s),
+                Value::String(s) => out.push_str(&s),
                 other => out.push_str(&other.to_string()),
             }
             rest = &after[j + 1..];
@@ -1071,7 +1839,7 @@ impl ScenarioState {
                     && !name.contains("${")
                     && !name.contains('}')
                 {
-                    return self.lookup(name).cloned();
+                    return self.lookup(name);
                 }
                 Value::String(self.interpolate_str(s)?)
             }
@@ -1117,5 +1885,404 @@ impl ScenarioState {
             *v = self.interpolate_str(v)?;
         }
         Ok(e)
+    }
+}
+
+/// One HTTP exchange of a step, with what was sent.
+pub struct Exchanged {
+    pub outcome: HttpOutcome,
+    pub wire: Wire,
+    pub method: Option<String>,
+    pub sent_id: Option<Value>,
+    pub notification: bool,
+}
+
+impl Exchanged {
+    fn new(
+        outcome: HttpOutcome,
+        method: Option<String>,
+        sent_id: Option<Value>,
+        notification: bool,
+    ) -> Exchanged {
+        let wire = Wire::from_outcome(&outcome);
+        Exchanged {
+            outcome,
+            wire,
+            method,
+            sent_id,
+            notification,
+        }
+    }
+}
+
+/// A `listen` stream collecting in the background until its `await` step.
+pub struct ListenRun {
+    task: Option<tokio::task::JoinHandle<HttpOutcome>>,
+    done: Option<HttpOutcome>,
+    method: Option<String>,
+    sent_id: Option<Value>,
+    stdio: Option<StdioListen>,
+}
+
+/// A subscription on a stdio child: its messages are routed by subscription id.
+struct StdioListen {
+    sub: crate::stdio::Subscription,
+    lines: Vec<String>,
+    deadline: tokio::time::Instant,
+    until: Option<usize>,
+    request: HttpRequest,
+}
+
+/// A server reached over stdio: the running child and the command that started it.
+pub struct StdioTarget {
+    pub server: crate::stdio::StdioServer,
+    pub command: String,
+    pub config: crate::stdio::StdioConfig,
+}
+
+impl StdioTarget {
+    /// One exchange: the request's body is written as one line; the answer and the notifications
+    /// that came with it are read back.
+    pub async fn send(
+        &self,
+        req: HttpRequest,
+        default_timeout: std::time::Duration,
+    ) -> HttpOutcome {
+        let line = String::from_utf8_lossy(&req.body).into_owned();
+        let timeout = req.timeout.unwrap_or(default_timeout);
+        let ex = self
+            .server
+            .exchange(&line, req.expect_id.as_ref(), timeout)
+            .await;
+        let error = ex.error.clone();
+        let mut outcome = self.outcome(req, ex.lines, &Value::Null, error);
+        if let Some(r) = outcome.response.as_mut().and_then(|r| r.stdio.as_mut()) {
+            r.final_index = ex.final_index;
+        }
+        outcome.elapsed = ex.elapsed;
+        outcome
+    }
+
+    /// An outcome holding `lines` as read from the child; the final response is the one whose
+    /// id is `id` (when not null).
+    fn outcome(
+        &self,
+        req: HttpRequest,
+        lines: Vec<String>,
+        id: &Value,
+        error: Option<String>,
+    ) -> HttpOutcome {
+        let final_index = (!id.is_null())
+            .then(|| {
+                lines.iter().position(|l| {
+                    serde_json::from_str::<Value>(l).is_ok_and(|v| {
+                        v.get("id") == Some(id)
+                            && (v.get("result").is_some() || v.get("error").is_some())
+                    })
+                })
+            })
+            .flatten();
+        let mut request = req;
+        request.method = "STDIO".into();
+        request.url = format!("stdio: {}", self.command);
+        request.headers.clear();
+        HttpOutcome {
+            request,
+            response: Some(crate::transport::HttpResponse {
+                status: 0,
+                headers: Vec::new(),
+                body: lines.join("\n").into_bytes(),
+                sse: None,
+                stdio: Some(crate::transport::StdioInfo {
+                    lines,
+                    final_index,
+                    framing_problems: self.server.framing_problems(),
+                    exited: None,
+                    stderr_tail: self.server.stderr_tail(),
+                }),
+            }),
+            error: error.map(crate::transport::TransportError::Broken),
+            elapsed: std::time::Duration::ZERO,
+        }
+    }
+
+    /// Starts a fresh copy of the server, asks `req`, closes its stdin and waits for it to exit.
+    pub async fn eof_probe(&self, req: &HttpRequest, timeout_ms: u64) -> HttpOutcome {
+        let timeout = std::time::Duration::from_millis(timeout_ms);
+        let fresh = match crate::stdio::StdioServer::start(&self.command, self.config.clone()).await
+        {
+            Ok(s) => s,
+            Err(e) => {
+                return HttpOutcome {
+                    request: req.clone(),
+                    response: None,
+                    error: Some(crate::transport::TransportError::Connect(e)),
+                    elapsed: std::time::Duration::ZERO,
+                };
+            }
+        };
+        let line = String::from_utf8_lossy(&req.body).into_owned();
+        let ex = fresh
+            .exchange(&line, req.expect_id.as_ref(), self.config.request_timeout)
+            .await;
+        let exited = fresh.close_stdin_and_wait(timeout).await.is_some();
+        let stderr_tail = fresh.stderr_tail();
+        fresh.shutdown().await;
+        let mut request = req.clone();
+        request.method = "STDIO".into();
+        request.url = format!("stdio (fresh process, then stdin closed): {}", self.command);
+        request.headers.clear();
+        HttpOutcome {
+            request,
+            response: Some(crate::transport::HttpResponse {
+                status: 0,
+                headers: Vec::new(),
+                body: ex.lines.join("\n").into_bytes(),
+                sse: None,
+                stdio: Some(crate::transport::StdioInfo {
+                    lines: ex.lines,
+                    final_index: ex.final_index,
+                    framing_problems: Vec::new(),
+                    exited: Some(exited),
+                    stderr_tail,
+                }),
+            }),
+            error: ex.error.map(crate::transport::TransportError::Broken),
+            elapsed: ex.elapsed,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct PageWalk {
+    pub items: Vec<Value>,
+    pub end: PageEnd,
+}
+
+#[derive(Debug, Default, PartialEq)]
+pub enum PageEnd {
+    /// The last page had no `nextCursor`.
+    #[default]
+    Ended,
+    /// Page N handed out a cursor seen before.
+    Loop(usize, String),
+    /// Still more pages after this many.
+    TooMany(usize),
+    /// A page was not a usable result.
+    Failed(String),
+}
+
+fn panic_outcome(e: &tokio::task::JoinError) -> HttpOutcome {
+    HttpOutcome {
+        request: HttpRequest::new("POST", "", Vec::new(), Vec::new()),
+        response: None,
+        error: Some(crate::transport::TransportError::Broken(format!(
+            "stream task failed: {e}"
+        ))),
+        elapsed: std::time::Duration::ZERO,
+    }
+}
+
+/// Prefixes a verdict with which of several exchanges it came from.
+fn label(j: Judgement, what: &str, i: usize, n: usize) -> Judgement {
+    match j {
+        Judgement::Pass { actual } => Judgement::Pass {
+            actual: format!("all {n} {what}s: {actual}"),
+        },
+        Judgement::Fail { expected, actual } => Judgement::Fail {
+            expected,
+            actual: format!("{what} {i} of {n}: {actual}"),
+        },
+        Judgement::Error(e) => Judgement::Error(format!("{what} {i} of {n}: {e}")),
+    }
+}
+
+/// `pages` checks over a whole page walk; returns the verdict and the page to show as evidence.
+fn judge_pages(
+    p: &PagesSpec,
+    walk: Option<&PageWalk>,
+    exchanges: &[Exchanged],
+) -> (Judgement, usize) {
+    let last = exchanges.len().saturating_sub(1);
+    let Some(walk) = walk else {
+        return (
+            Judgement::Error("`pages` needs a paginate step".into()),
+            last,
+        );
+    };
+    let fail = |e: &str, a: String| Judgement::Fail {
+        expected: e.to_string(),
+        actual: a,
+    };
+    if p.terminates.is_some() {
+        let e = "a last page without nextCursor, no cursor handed out twice";
+        return match &walk.end {
+            PageEnd::Ended => (
+                Judgement::Pass {
+                    actual: format!("ended after {} page(s)", exchanges.len()),
+                },
+                last,
+            ),
+            PageEnd::Loop(n, c) => (
+                fail(
+                    e,
+                    format!("page {n} handed out cursor {c} again: the walk would never end"),
+                ),
+                last,
+            ),
+            PageEnd::TooMany(n) => (fail(e, format!("still a nextCursor after {n} pages")), last),
+            PageEnd::Failed(why) => (fail(e, why.clone()), last),
+        };
+    }
+    if let Some(n) = p.min_pages {
+        let got = exchanges.len();
+        return if got >= n {
+            (
+                Judgement::Pass {
+                    actual: format!("{got} page(s)"),
+                },
+                last,
+            )
+        } else {
+            (
+                fail(&format!("at least {n} pages"), format!("{got} page(s)")),
+                last,
+            )
+        };
+    }
+    if let Some(key) = &p.unique_by {
+        let mut seen: Vec<&Value> = Vec::new();
+        let mut dups = Vec::new();
+        for item in &walk.items {
+            match item.pointer(key) {
+                Some(k) if seen.contains(&k) => dups.push(k.to_string()),
+                Some(k) => seen.push(k),
+                None => dups.push(format!("an item without {key}")),
+            }
+        }
+        return if dups.is_empty() {
+            (
+                Judgement::Pass {
+                    actual: format!(
+                        "{} distinct item(s) over {} page(s)",
+                        seen.len(),
+                        exchanges.len()
+                    ),
+                },
+                last,
+            )
+        } else {
+            (
+                fail(
+                    &format!("each item once (keyed by {key})"),
+                    format!("repeated: {}", dups.join(", ")),
+                ),
+                last,
+            )
+        };
+    }
+    if let Some(ptr) = &p.same {
+        return judge_same(ptr, exchanges);
+    }
+    (Judgement::Error("`pages`: no condition".into()), last)
+}
+
+/// The value at `ptr` of each exchange's final response is the same in all of them.
+fn judge_same(ptr: &str, exchanges: &[Exchanged]) -> (Judgement, usize) {
+    let values: Vec<Option<&Value>> = exchanges
+        .iter()
+        .map(|x| x.wire.final_json().and_then(|v| v.pointer(ptr)))
+        .collect();
+    let Some(first) = values.first() else {
+        return (Judgement::Error("nothing was exchanged".into()), 0);
+    };
+    let show = |v: &Option<&Value>| v.map_or("absent".to_string(), |v| clip(&v.to_string(), 160));
+    match values.iter().position(|v| v != first) {
+        None => (
+            Judgement::Pass {
+                actual: format!("{ptr} equal in all {} exchanges", values.len()),
+            },
+            0,
+        ),
+        Some(i) => (
+            Judgement::Fail {
+                expected: format!("{ptr} equal in every exchange"),
+                actual: format!(
+                    "exchange 1: {}; exchange {}: {}",
+                    show(first),
+                    i + 1,
+                    show(&values[i])
+                ),
+            },
+            i,
+        ),
+    }
+}
+
+/// Changes one character in the middle of `s` (to a different character of the same class), so
+/// a tampered value keeps its length and alphabet.
+fn flip_char(s: &str) -> String {
+    let mut chars: Vec<char> = s.chars().collect();
+    if chars.is_empty() {
+        return "x".into();
+    }
+    let i = chars.len() / 2;
+    chars[i] = match chars[i] {
+        'a'..='y' | 'A'..='Y' | '0'..='8' => char::from(chars[i] as u8 + 1),
+        'z' => 'a',
+        'Z' => 'A',
+        '9' => '0',
+        _ => 'A',
+    };
+    chars.into_iter().collect()
+}
+
+/// A generic answer to one input request: an accepted form filled from its schema, a short
+/// assistant message, or one root.
+fn generic_answer(request: &Value) -> Option<Value> {
+    match request.get("method")?.as_str()? {
+        "elicitation/create" => {
+            if request.pointer("/params/mode").and_then(|m| m.as_str()) == Some("url") {
+                return Some(json!({"action": "accept"}));
+            }
+            let mut content = Map::new();
+            if let Some(props) = request
+                .pointer("/params/requestedSchema/properties")
+                .and_then(|p| p.as_object())
+            {
+                for (k, schema) in props {
+                    let v = if let Some(e) = schema
+                        .get("enum")
+                        .and_then(|e| e.as_array())
+                        .and_then(|e| e.first())
+                    {
+                        e.clone()
+                    } else if let Some(first) = schema.pointer("/oneOf/0/const") {
+                        first.clone()
+                    } else {
+                        match schema.get("type").and_then(|t| t.as_str()) {
+                            Some("boolean") => json!(true),
+                            Some("integer") | Some("number") => {
+                                json!(schema.get("minimum").cloned().unwrap_or(json!(1)))
+                            }
+                            Some("array") => json!([]),
+                            _ => json!("mcpcheck"),
+                        }
+                    };
+                    content.insert(k.clone(), v);
+                }
+            }
+            Some(json!({"action": "accept", "content": content}))
+        }
+        "sampling/createMessage" => Some(json!({
+            "role": "assistant",
+            "content": {"type": "text", "text": "mcpcheck sample answer"},
+            "model": "mcpcheck",
+            "stopReason": "endTurn"
+        })),
+        "roots/list" => {
+            Some(json!({"roots": [{"uri": "file:///tmp/mcpcheck", "name": "mcpcheck"}]}))
+        }
+        _ => None,
     }
 }

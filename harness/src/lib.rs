@@ -12,6 +12,7 @@ pub mod library;
 pub mod lint;
 pub mod scenario;
 pub mod sse;
+pub mod stdio;
 pub mod transport;
 pub mod util;
 pub mod wire;

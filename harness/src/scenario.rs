@@ -41,6 +41,8 @@ pub enum Requirement {
     Capability(String),
     /// The server must NOT declare this capability (for "not advertised ⇒ unknown method" rules).
     NoCapability(String),
+    /// At least one of these capabilities (dotted paths).
+    AnyCapability(Vec<String>),
     /// A key of `capabilities.extensions`.
     Extension(String),
     /// A tool listed by `tools/list` (fixture names are mapped through the config).
@@ -50,6 +52,8 @@ pub enum Requirement {
     Resource(String),
     /// A URI template listed by `resources/templates/list`.
     ResourceTemplate(String),
+    /// The target is reached over this transport: `http` or `stdio`.
+    Transport(String),
 }
 
 impl Requirement {
@@ -57,11 +61,15 @@ impl Requirement {
         match self {
             Requirement::Capability(c) => format!("capability `{c}`"),
             Requirement::NoCapability(c) => format!("no capability `{c}`"),
+            Requirement::AnyCapability(c) => {
+                format!("one of the capabilities `{}`", c.join("`, `"))
+            }
             Requirement::Extension(e) => format!("extension `{e}`"),
             Requirement::Tool(t) => format!("tool `{t}`"),
             Requirement::Prompt(p) => format!("prompt `{p}`"),
             Requirement::Resource(r) => format!("resource `{r}`"),
             Requirement::ResourceTemplate(r) => format!("resource template `{r}`"),
+            Requirement::Transport(t) => format!("transport `{t}`"),
         }
     }
 }
@@ -76,6 +84,25 @@ pub struct Step {
     /// An arbitrary HTTP request, for negative tests.
     #[serde(default)]
     pub raw: Option<RawSpec>,
+    /// Walk every page of a paginated list.
+    #[serde(default)]
+    pub paginate: Option<PaginateSpec>,
+    /// Open a `subscriptions/listen` stream that keeps collecting while later steps run.
+    #[serde(default)]
+    pub listen: Option<ListenSpec>,
+    /// Wait for a `listen` stream (by handle) to finish and judge everything it collected.
+    #[serde(default, rename = "await")]
+    pub await_listen: Option<String>,
+    /// Send the `request`/`raw` several times; checks are judged on every repetition.
+    #[serde(default)]
+    pub repeat: Option<RepeatSpec>,
+    /// stdio only: start a fresh copy of the server, ask `server/discover`, close its stdin and
+    /// see whether it exits within `timeout_ms`.
+    #[serde(default)]
+    pub eof: Option<EofSpec>,
+    /// With `request`: answer `input_required` results and retry, round after round.
+    #[serde(default)]
+    pub respond: Option<RespondSpec>,
     #[serde(default)]
     pub expect: Vec<Spanned<Expectation>>,
     /// Variables to capture from the final response: name → JSON pointer.
@@ -96,7 +123,7 @@ pub enum ConnectionMode {
     Scenario,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RequestSpec {
     pub method: String,
@@ -126,6 +153,125 @@ pub struct RequestSpec {
     pub headers: BTreeMap<String, Option<String>>,
     #[serde(default)]
     pub connection: ConnectionMode,
+    /// Close the connection after this many SSE events (to cancel the request mid-stream).
+    #[serde(default)]
+    pub disconnect_after: Option<DisconnectSpec>,
+}
+
+/// Answers to the input requests of `input_required` results, and how to retry.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RespondSpec {
+    /// Rounds at most, the first request included (default 4).
+    #[serde(default)]
+    pub max_rounds: Option<usize>,
+    /// Answers by input key.
+    #[serde(default)]
+    pub answers: BTreeMap<String, Value>,
+    /// Answers by the input request's method (`elicitation/create`, `sampling/createMessage`,
+    /// `roots/list`) for keys `answers` does not name; without one, a generic answer is built
+    /// (an accepted form filled from its schema, a short assistant text, one root).
+    #[serde(default)]
+    pub by_method: BTreeMap<String, Value>,
+    /// Leave keys without an explicit answer unanswered instead of answering generically.
+    #[serde(default)]
+    pub only_listed: bool,
+    /// Added to every `inputResponses` (e.g. an unknown key, to see it ignored).
+    #[serde(default)]
+    pub extra: serde_json::Map<String, Value>,
+    /// The `requestState` sent back: default `${request_state}` (the one just received); any
+    /// expression, e.g. `${request_state|flip}`; `null` sends none.
+    #[serde(default = "default_state")]
+    pub state: Option<String>,
+    /// Replaces the whole `inputResponses` value (e.g. `null` or `12345`, for malformed input);
+    /// an explicit `null` is kept (absent and null differ here).
+    #[serde(default, deserialize_with = "present_value")]
+    pub input_responses: Option<Value>,
+}
+
+/// `Some` for any present value, `null` included.
+fn present_value<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
+fn default_state() -> Option<String> {
+    Some("${request_state}".into())
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EofSpec {
+    /// How long the server may take to exit after stdin closes (default 2000 ms).
+    #[serde(default)]
+    pub timeout_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisconnectSpec {
+    pub events: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RepeatSpec {
+    Count(usize),
+    Full {
+        count: usize,
+        /// Send all repetitions at once instead of one after another.
+        #[serde(default)]
+        parallel: bool,
+    },
+}
+
+impl RepeatSpec {
+    pub fn count(&self) -> usize {
+        match self {
+            RepeatSpec::Count(n) | RepeatSpec::Full { count: n, .. } => *n,
+        }
+    }
+    pub fn parallel(&self) -> bool {
+        matches!(self, RepeatSpec::Full { parallel: true, .. })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaginateSpec {
+    /// A paginated list method, e.g. `tools/list`.
+    pub method: String,
+    /// The result member holding the items (`tools`, `prompts`, `resources`, `resourceTemplates`).
+    pub items: String,
+    /// Extra params (without `_meta`); `cursor` here starts the walk at that cursor.
+    #[serde(default)]
+    pub params: Option<serde_json::Map<String, Value>>,
+    /// Pages fetched at most before the walk is judged endless (default 100).
+    #[serde(default)]
+    pub max_pages: Option<usize>,
+    #[serde(default)]
+    pub connection: ConnectionMode,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListenSpec {
+    /// Name used by a later `await` step.
+    pub handle: String,
+    /// `subscriptions/listen` params without `_meta` (e.g. `notifications: {toolsListChanged: true}`).
+    #[serde(default)]
+    pub params: Option<serde_json::Map<String, Value>>,
+    /// JSON-RPC id of the listen request (default: the next integer).
+    #[serde(default)]
+    pub id: Option<Value>,
+    #[serde(default)]
+    pub capabilities: Option<Value>,
+    /// Stop collecting (and close the stream) after this many messages, the acknowledgement
+    /// included; otherwise collect until `timeout_ms`.
+    #[serde(default)]
+    pub until_messages: Option<usize>,
+    /// How long the stream is collected at most (default 3000 ms).
+    #[serde(default)]
+    pub timeout_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -172,6 +318,9 @@ pub struct Expectation {
     /// Only judge when the response had this framing; otherwise not applicable.
     #[serde(default)]
     pub when: Option<When>,
+    /// On `respond` steps: judge this round (1 = the first request) instead of the last.
+    #[serde(default)]
+    pub round: Option<usize>,
 
     // Check kinds.
     #[serde(default)]
@@ -212,6 +361,46 @@ pub struct Expectation {
     pub structured_mirrored: Option<bool>,
     #[serde(default)]
     pub error_code_allowed: Option<bool>,
+    /// On `paginate` steps: judges the walk as a whole.
+    #[serde(default)]
+    pub pages: Option<PagesSpec>,
+    /// On `repeat` steps: the value at this pointer is equal in every repetition.
+    #[serde(default)]
+    pub same: Option<String>,
+    /// The `notifications/progress` of the exchange carry strictly increasing `progress` values.
+    #[serde(default)]
+    pub progress_increasing: Option<bool>,
+    /// Every `notifications/progress` carries the `progressToken` the request sent (same value and
+    /// type); with no token sent, no progress notification at all.
+    #[serde(default)]
+    pub progress_token: Option<bool>,
+    /// stdio: every line the server wrote to stdout so far was exactly one JSON-RPC message.
+    #[serde(default)]
+    pub stdio_framing: Option<bool>,
+    /// On `eof` steps: the server exited after its stdin closed.
+    #[serde(default)]
+    pub exits: Option<bool>,
+    /// No JSON object in the final response's raw text repeats a key (a parsed value hides
+    /// duplicates, so the text is scanned).
+    #[serde(default)]
+    pub no_duplicate_keys: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PagesSpec {
+    /// The walk ended (no `nextCursor`) without repeating a cursor, within `max_pages`.
+    #[serde(default)]
+    pub terminates: Option<bool>,
+    /// Each item appears once; items are keyed by this pointer into the item (e.g. `/name`).
+    #[serde(default)]
+    pub unique_by: Option<String>,
+    /// The value at this pointer of each page's response is the same on every page.
+    #[serde(default)]
+    pub same: Option<String>,
+    /// At least this many pages were walked.
+    #[serde(default)]
+    pub min_pages: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
@@ -224,6 +413,13 @@ pub enum When {
 }
 
 pub const CHECK_KINDS: &[&str] = &[
+    "pages",
+    "same",
+    "progress_increasing",
+    "progress_token",
+    "stdio_framing",
+    "exits",
+    "no_duplicate_keys",
     "status",
     "header",
     "content_type",
@@ -250,6 +446,13 @@ impl Expectation {
     pub fn kinds(&self) -> Vec<&'static str> {
         let mut k = Vec::new();
         let set = [
+            self.pages.is_some(),
+            self.same.is_some(),
+            self.progress_increasing.is_some(),
+            self.progress_token.is_some(),
+            self.stdio_framing.is_some(),
+            self.exits.is_some(),
+            self.no_duplicate_keys.is_some(),
             self.status.is_some(),
             self.header.is_some(),
             self.content_type.is_some(),
@@ -376,6 +579,10 @@ pub enum MessageSelector {
     Every,
     /// At least one message must satisfy it.
     Any,
+    /// The first message of the exchange (e.g. a listen stream's acknowledgement).
+    First,
+    /// Every notification of the exchange (none is a pass).
+    EveryNotification,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -438,6 +645,9 @@ pub struct StreamSpec {
     /// At least this many notifications before the final response.
     #[serde(default)]
     pub min_notifications: Option<usize>,
+    /// On `await` steps: the server had not closed the stream when collecting stopped.
+    #[serde(default)]
+    pub still_open: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -599,6 +809,20 @@ pub fn parse(file: &str, text: &str, catalogue: &Catalogue) -> Result<Scenario, 
     let mut defined: BTreeSet<String> = scenario.vars.keys().cloned().collect();
     defined.extend(crate::engine::BUILTIN_VARS.iter().map(|s| s.to_string()));
     let mut step_names = BTreeSet::new();
+    let mut listens: BTreeSet<String> = BTreeSet::new();
+    for r in &scenario.requires {
+        if let Requirement::Transport(t) = &r.value
+            && t != "http"
+            && t != "stdio"
+        {
+            errors.push(err_at(
+                file,
+                text,
+                &r.referenced,
+                format!("field `transport`: {t:?} is not `http` or `stdio`"),
+            ));
+        }
+    }
     let mut check_ids = BTreeSet::new();
     let mut checks = 0usize;
     for step in &scenario.steps {
@@ -612,22 +836,109 @@ pub fn parse(file: &str, text: &str, catalogue: &Catalogue) -> Result<Scenario, 
                 format!("field `name`: step name {name:?} is used twice"),
             ));
         }
-        match (&step.request, &step.raw) {
-            (Some(_), Some(_)) => errors.push(err_at(
+        let kinds = [
+            step.request.is_some(),
+            step.raw.is_some(),
+            step.paginate.is_some(),
+            step.listen.is_some(),
+            step.await_listen.is_some(),
+            step.eof.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count();
+        if kinds != 1 {
+            errors.push(err_at(
                 file,
                 text,
                 at,
-                format!("step {name:?}: give either `request` or `raw`, not both"),
-            )),
-            (None, None) => errors.push(err_at(
+                format!("step {name:?}: needs exactly one of `request` (a JSON-RPC message), `raw` (an HTTP request), `paginate`, `listen`, `await` or `eof`"),
+            ));
+        }
+        if step.respond.is_some() && (step.request.is_none() || step.repeat.is_some()) {
+            errors.push(err_at(
                 file,
                 text,
                 at,
-                format!(
-                    "step {name:?}: needs `request` (a JSON-RPC message) or `raw` (an HTTP request)"
-                ),
-            )),
-            _ => {}
+                format!("step {name:?}: `respond` goes with `request` (and not with `repeat`)"),
+            ));
+        }
+        if step.repeat.is_some() && step.request.is_none() && step.raw.is_none() {
+            errors.push(err_at(
+                file,
+                text,
+                at,
+                format!("step {name:?}: `repeat` goes with `request` or `raw`"),
+            ));
+        }
+        if let Some(r) = &step.repeat
+            && !(2..=100).contains(&r.count())
+        {
+            errors.push(err_at(
+                file,
+                text,
+                at,
+                format!("step {name:?}: `repeat` count must be between 2 and 100"),
+            ));
+        }
+        if let Some(l) = &step.listen
+            && !listens.insert(l.handle.clone())
+        {
+            errors.push(err_at(
+                file,
+                text,
+                at,
+                format!("step {name:?}: listen handle {:?} is used twice", l.handle),
+            ));
+        }
+        if let Some(h) = &step.await_listen
+            && !listens.contains(h)
+        {
+            let hint = did_you_mean(h, listens.iter().map(|s| s.as_str()))
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            errors.push(err_at(
+                file,
+                text,
+                at,
+                format!("step {name:?}: `await` names no earlier `listen` handle {h:?}{hint}"),
+            ));
+        }
+        for e in &step.expect {
+            let x = &e.value;
+            let multi = step.paginate.is_some();
+            if x.pages.is_some() && !multi {
+                errors.push(err_at(
+                    file,
+                    text,
+                    &e.referenced,
+                    format!("step {name:?}: `pages` checks belong to `paginate` steps"),
+                ));
+            }
+            if x.round.is_some() && step.respond.is_none() {
+                errors.push(err_at(
+                    file,
+                    text,
+                    &e.referenced,
+                    format!("step {name:?}: `round` belongs to steps with `respond`"),
+                ));
+            }
+            if x.exits.is_some() && step.eof.is_none() {
+                errors.push(err_at(
+                    file,
+                    text,
+                    &e.referenced,
+                    format!("step {name:?}: `exits` checks belong to `eof` steps"),
+                ));
+            }
+            if x.same.is_some() && step.repeat.is_none() {
+                errors.push(err_at(
+                    file,
+                    text,
+                    &e.referenced,
+                    format!("step {name:?}: `same` checks belong to steps with `repeat`"),
+                ));
+            }
         }
         if let Some(r) = &step.request {
             if r.notification && r.id.is_some() {
@@ -874,7 +1185,9 @@ pub fn check_id(step: &str, e: &Expectation) -> String {
                 stream: Some(st), ..
             },
         ) => {
-            let which = if st.sse.is_some() {
+            let which = if st.still_open.is_some() {
+                "still-open"
+            } else if st.sse.is_some() {
                 "sse"
             } else if st.nothing_after_final.is_some() {
                 "nothing-after-final"
@@ -887,9 +1200,24 @@ pub fn check_id(step: &str, e: &Expectation) -> String {
             };
             format!("stream-{which}")
         }
+        ("pages", Expectation { pages: Some(p), .. }) => {
+            let which = if p.terminates.is_some() {
+                "terminates"
+            } else if p.unique_by.is_some() {
+                "unique"
+            } else if p.same.is_some() {
+                "same"
+            } else {
+                "min-pages"
+            };
+            format!("pages-{which}")
+        }
         (k, _) => k.replace('_', "-"),
     };
-    format!("{}/{}", slug(step), detail)
+    match e.round {
+        Some(n) => format!("{}/round-{n}/{detail}", slug(step)),
+        None => format!("{}/{}", slug(step), detail),
+    }
 }
 
 pub fn slug(s: &str) -> String {
@@ -911,7 +1239,8 @@ pub fn vars_in(s: &str, out: &mut Vec<String>) {
         let after = &rest[i + 2..];
         match after.find('}') {
             Some(j) => {
-                out.push(after[..j].to_string());
+                let name = after[..j].split('|').next().unwrap_or("").trim();
+                out.push(name.to_string());
                 rest = &after[j + 1..];
             }
             None => break,
@@ -932,6 +1261,16 @@ fn vars_in_value(v: &Value, out: &mut Vec<String>) {
 }
 
 fn collect_step_vars(step: &Step, out: &mut Vec<String>) {
+    if let Some(r) = &step.respond {
+        r.answers
+            .values()
+            .chain(r.by_method.values())
+            .chain(r.extra.values())
+            .for_each(|v| vars_in_value(v, out));
+        if let Some(st) = &r.state {
+            vars_in(st, out);
+        }
+    }
     if let Some(r) = &step.request {
         vars_in(&r.method, out);
         if let Some(p) = &r.params {

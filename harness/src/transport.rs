@@ -7,6 +7,8 @@
 
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use crate::sse::{Event, SseParser};
@@ -44,6 +46,82 @@ pub struct HttpRequest {
     /// The JSON-RPC id whose response ends the exchange on an SSE stream (`None`: the first
     /// response of any id does).
     pub expect_id: Option<Value>,
+    /// Stop reading and close the connection after this many SSE events (a client that leaves
+    /// mid-stream, e.g. to cancel).
+    pub stop_after_events: Option<usize>,
+    /// A stream with no final response expected (`subscriptions/listen`): reaching the deadline
+    /// ends it normally instead of being a timeout.
+    pub open_ended: bool,
+    /// Replaces the configured request timeout for this exchange.
+    pub timeout: Option<Duration>,
+    /// Sees the response head and SSE events as they arrive (for streams judged while open).
+    pub tap: Option<Arc<StreamTap>>,
+}
+
+/// Status and headers of a response.
+pub type ResponseHead = (u16, Vec<(String, String)>);
+
+/// A live view of an exchange in progress: its status and headers once they arrive, and its SSE
+/// events so far. `seen` counts events (and ticks once more when the head arrives).
+#[derive(Debug)]
+pub struct StreamTap {
+    pub head: std::sync::Mutex<Option<ResponseHead>>,
+    pub events: std::sync::Mutex<Vec<Event>>,
+    pub seen: tokio::sync::watch::Sender<usize>,
+}
+
+impl StreamTap {
+    pub fn new() -> Arc<StreamTap> {
+        Arc::new(StreamTap {
+            head: std::sync::Mutex::new(None),
+            events: std::sync::Mutex::new(Vec::new()),
+            seen: tokio::sync::watch::channel(0).0,
+        })
+    }
+
+    pub fn event_count(&self) -> usize {
+        self.events.lock().map(|e| e.len()).unwrap_or(0)
+    }
+
+    /// The exchange so far, as a response whose SSE stream is still open.
+    pub fn snapshot(&self) -> Option<HttpResponse> {
+        let (status, headers) = self.head.lock().ok()?.clone()?;
+        let events = self.events.lock().map(|e| e.clone()).unwrap_or_default();
+        Some(HttpResponse {
+            status,
+            headers,
+            body: Vec::new(),
+            stdio: None,
+            sse: Some(SseInfo {
+                events,
+                comments: 0,
+                invalid_utf8_lines: 0,
+                end: StreamEnd::LeftOpen,
+                final_index: None,
+            }),
+        })
+    }
+}
+
+impl HttpRequest {
+    pub fn new(
+        method: &str,
+        url: &str,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    ) -> HttpRequest {
+        HttpRequest {
+            method: method.to_string(),
+            url: url.to_string(),
+            headers,
+            body,
+            expect_id: None,
+            stop_after_events: None,
+            open_ended: false,
+            timeout: None,
+            tap: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +163,8 @@ pub enum StreamEnd {
     TimedOut,
     /// Broke mid-stream or exceeded the cap.
     Failed(String),
+    /// The harness closed the stream on purpose (`stop_after_events`).
+    ClosedByClient,
 }
 
 #[derive(Debug, Clone)]
@@ -95,6 +175,22 @@ pub struct HttpResponse {
     pub body: Vec<u8>,
     /// Present when the response was `text/event-stream`.
     pub sse: Option<SseInfo>,
+    /// Present when the exchange went over a stdio child instead of HTTP (status is then 0).
+    pub stdio: Option<StdioInfo>,
+}
+
+/// What one stdio exchange read from the child.
+#[derive(Debug, Clone, Default)]
+pub struct StdioInfo {
+    /// Stdout messages attributed to the exchange, in arrival order.
+    pub lines: Vec<String>,
+    pub final_index: Option<usize>,
+    /// Stdout lines so far that were not exactly one JSON-RPC message.
+    pub framing_problems: Vec<String>,
+    /// For an end-of-input check: whether the child exited in time after stdin closed.
+    pub exited: Option<bool>,
+    /// The end of the child's stderr, shown with failures.
+    pub stderr_tail: String,
 }
 
 #[derive(Debug, Clone)]
@@ -173,7 +269,8 @@ impl Transport {
 
     pub async fn send_with(&self, client: &reqwest::Client, req: HttpRequest) -> HttpOutcome {
         let start = Instant::now();
-        let deadline = tokio::time::Instant::now() + self.config.request_timeout;
+        let deadline =
+            tokio::time::Instant::now() + req.timeout.unwrap_or(self.config.request_timeout);
         let result = exchange(client, &req, deadline, &self.config).await;
         let elapsed = start.elapsed();
         match result {
@@ -261,6 +358,12 @@ async fn exchange(
             )
         })
         .collect();
+    if let Some(tap) = &req.tap {
+        if let Ok(mut h) = tap.head.lock() {
+            *h = Some((status, headers.clone()));
+        }
+        tap.seen.send_modify(|n| *n += 1);
+    }
     let is_sse = headers.iter().any(|(k, v)| {
         k.eq_ignore_ascii_case("content-type")
             && v.split(';')
@@ -275,6 +378,7 @@ async fn exchange(
         headers,
         body: Vec::new(),
         sse: None,
+        stdio: None,
     };
     if !is_sse {
         loop {
@@ -321,7 +425,7 @@ async fn exchange(
         let limit = linger_deadline.map_or(deadline, |l| l.min(deadline));
         match tokio::time::timeout_at(limit, resp.chunk()).await {
             Err(_) => {
-                if final_index.is_some() {
+                if final_index.is_some() || req.open_ended {
                     end = StreamEnd::LeftOpen;
                 } else {
                     end = StreamEnd::TimedOut;
@@ -359,6 +463,20 @@ async fn exchange(
                 let new = parser.feed(&chunk);
                 let base = events.len();
                 events.extend(new);
+                if let Some(tap) = &req.tap {
+                    if let Ok(mut e) = tap.events.lock() {
+                        e.extend(events[base..].iter().cloned());
+                    }
+                    tap.seen.send_modify(|n| *n += events.len() - base);
+                }
+                if req.stop_after_events.is_some_and(|n| events.len() >= n) {
+                    if final_index.is_none() {
+                        final_index =
+                            find_final(&events[base..], req.expect_id.as_ref()).map(|i| base + i);
+                    }
+                    end = StreamEnd::ClosedByClient;
+                    break;
+                }
                 if final_index.is_none()
                     && let Some(i) = find_final(&events[base..], req.expect_id.as_ref())
                 {

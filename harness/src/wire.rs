@@ -42,6 +42,20 @@ impl Wire {
     }
 
     pub fn from_response(r: &HttpResponse) -> Wire {
+        if let Some(stdio) = &r.stdio {
+            let messages = stdio
+                .lines
+                .iter()
+                .map(|l| Msg {
+                    text: l.clone(),
+                    value: serde_json::from_str(l).map_err(|e| e.to_string()),
+                })
+                .collect();
+            return Wire {
+                messages,
+                final_index: stdio.final_index,
+            };
+        }
         if let Some(sse) = &r.sse {
             let messages = sse
                 .events

@@ -1,16 +1,31 @@
-//! The suite against its own reference server: every shipped check passes against the correct
-//! server; every fault mode is detected by a failing check on one of its requirement ids, and
-//! fails nothing else; and every shipped check fails under some fault (a check that cannot fail
-//! is a defect).
+//! The suite against its own reference server, over HTTP and over stdio: every shipped check
+//! passes against the correct server; every fault mode is detected by a failing check on one of
+//! its requirement ids, and fails nothing else; and every shipped check fails under some fault
+//! (a check that cannot fail is a defect). Faults of the stdio binding run over stdio.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use futures_util::StreamExt as _;
 use mcpcheck::cli::{RunArgs, run_to_record};
 use mcpcheck_reports::{RunRecord, Status};
 
+/// `mcpcheck serve --stdio [--fault NAME]`, as a command line for `--stdio`.
+fn stdio_command(fault: Option<&str>) -> String {
+    let mut cmd = format!("'{}' serve --stdio", env!("CARGO_BIN_EXE_mcpcheck"));
+    if let Some(f) = fault {
+        cmd.push_str(&format!(" --fault {f}"));
+    }
+    cmd
+}
+
 async fn run(fault: Option<&str>, strict: bool) -> RunRecord {
+    run_via(false, fault, strict).await
+}
+
+async fn run_via(stdio: bool, fault: Option<&str>, strict: bool) -> RunRecord {
     let args = RunArgs {
-        fault: fault.map(String::from),
+        fault: if stdio { None } else { fault.map(String::from) },
+        stdio: stdio.then(|| stdio_command(fault)),
         concurrency: 8,
         strict,
         ..Default::default()
@@ -62,13 +77,36 @@ async fn reference_server_passes_and_every_fault_is_caught() {
         passed_reqs.len()
     );
 
+    let clean_stdio = run_via(true, None, false).await;
+    let bad = describe(&clean_stdio, |c| is_bad(c.status));
+    assert!(
+        bad.is_empty(),
+        "checks not passing against the reference server over stdio:\n{bad}"
+    );
+    eprintln!(
+        "clean stdio run: {} checks, {} passed, {} not applicable",
+        clean_stdio.summary.total, clean_stdio.summary.passed, clean_stdio.summary.not_applicable
+    );
+
     // (scenario, check) -> faults that made it fail or warn.
     let mut broken_by: BTreeMap<(String, String), Vec<&str>> = BTreeMap::new();
     let mut problems = Vec::new();
-    for fault in mcpcheck_reference_server::FAULTS {
-        // Strict: a fault on a SHOULD rule must make the run fail (exit 1) under --strict, as
-        // every fault on a MUST rule does without it.
-        let r = run(Some(fault.name), true).await;
+    // Strict: a fault on a SHOULD rule must make the run fail (exit 1) under --strict, as every
+    // fault on a MUST rule does without it. Faults of the stdio binding run over stdio. Runs are
+    // independent (each has its own server) and mostly wait on bounded timeouts, so several go
+    // at once.
+    let runs: Vec<(&mcpcheck_reference_server::Fault, RunRecord)> =
+        futures_util::stream::iter(mcpcheck_reference_server::FAULTS.iter())
+            .map(|fault| async move {
+                (
+                    fault,
+                    run_via(fault.stdio_only(), Some(fault.name), true).await,
+                )
+            })
+            .buffered(8)
+            .collect()
+            .await;
+    for (fault, r) in &runs {
         let targeted = |req: &str| fault.requirements.contains(&req);
         // Collateral: requirements whose checks cannot observe the answer under this fault
         // (e.g. error bodies replaced by plain text); failing there is expected, not cross-talk.
@@ -84,7 +122,7 @@ async fn reference_server_passes_and_every_fault_is_caught() {
                 fault.name, fault.description, fault.requirements
             ));
         }
-        let stray = describe(&r, |c| is_bad(c.status) && !allowed(&c.requirement));
+        let stray = describe(r, |c| is_bad(c.status) && !allowed(&c.requirement));
         if !stray.is_empty() {
             problems.push(format!(
                 "fault {} (breaks {:?}) also fails checks of other requirements:\n{stray}",
@@ -101,10 +139,22 @@ async fn reference_server_passes_and_every_fault_is_caught() {
             }
         }
     }
-    // Every check the suite ships must be able to fail.
+    // Every check the suite ships must be able to fail: all checks of the HTTP run, and the
+    // checks that only the stdio run judges.
+    let stdio_only_checks: Vec<&mcpcheck_reports::CheckRecord> = clean_stdio
+        .checks
+        .iter()
+        .filter(|c| c.status == Status::Pass)
+        .filter(|c| {
+            !clean.checks.iter().any(|h| {
+                h.scenario == c.scenario && h.id == c.id && h.status != Status::NotApplicable
+            })
+        })
+        .collect();
     let unbroken: Vec<String> = clean
         .checks
         .iter()
+        .chain(stdio_only_checks.iter().copied())
         .filter(|c| !broken_by.contains_key(&(c.scenario.clone(), c.id.clone())))
         .map(|c| format!("  {}:{} [{}]", c.scenario, c.id, c.requirement))
         .collect();

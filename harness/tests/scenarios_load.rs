@@ -133,3 +133,30 @@ fn shipped_scenarios_match_the_scenario_schema() {
         );
     }
 }
+
+/// Every complete scenario shown in scenarios/README.md (a YAML block starting with `id:`)
+/// loads, so the documentation's examples stay copyable.
+#[test]
+fn readme_examples_load() {
+    let text = include_str!("../../scenarios/README.md");
+    let catalogue = Catalogue::builtin();
+    let mut n = 0;
+    for block in text.split("```yaml\n").skip(1) {
+        let yaml = block.split("```").next().unwrap_or("");
+        if !yaml.starts_with("id:") {
+            continue;
+        }
+        n += 1;
+        if let Err(errors) = mcpcheck::scenario::parse("scenarios/README.md", yaml, &catalogue) {
+            panic!(
+                "a README example does not load:\n{}",
+                errors
+                    .iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+        }
+    }
+    assert!(n >= 2, "found {n} complete examples");
+}

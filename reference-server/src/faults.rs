@@ -48,6 +48,7 @@ faults! {
     NoServerInfo => "no-server-info", ["STATELESS-07"],
         "Omits io.modelcontextprotocol/serverInfo from result _meta.";
     NoResultType => "no-result-type", ["STATELESS-09"],
+        ["MRTR-02", "MRTR-06", "MRTR-07", "MRTR-09", "MRTR-10", "MRTR-11"],
         "Omits resultType on every result.";
     BogusResultType => "bogus-result-type", ["STATELESS-10"],
         "Sends resultType \"done\" instead of \"complete\".";
@@ -72,7 +73,7 @@ faults! {
         "Result _meta contains the invented reserved key io.modelcontextprotocol/debug.";
     RejectsVendorMeta => "rejects-vendor-meta", ["STATELESS-19"],
         "Rejects requests whose _meta has a vendor-prefixed key (prefix other than io.modelcontextprotocol) with -32602/400.";
-    IdTypeChanged => "id-type-changed", ["STATELESS-20"],
+    IdTypeChanged => "id-type-changed", ["STATELESS-20"], ["SUB-04"],
         "Echoes integer request ids as strings.";
     AnswersNotifications => "answers-notifications", ["STATELESS-21", "HTTP-05"],
         "Answers a POSTed notification with 200 and a JSON body instead of 202 with an empty body.";
@@ -88,7 +89,7 @@ faults! {
         "Sends JSON results with Content-Type text/plain.";
     NoAccelBuffering => "no-accel-buffering", ["HTTP-04"],
         "Omits X-Accel-Buffering: no on SSE responses.";
-    EventAfterResponse => "event-after-response", ["HTTP-03"],
+    EventAfterResponse => "event-after-response", ["HTTP-03"], ["PROG-03", "LOG-02"],
         "Sends a notification after the final response on SSE streams.";
     MissingVersionHeaderAccepted => "missing-version-header-accepted", ["HTTP-06"],
         "Accepts requests without an MCP-Protocol-Version header.";
@@ -121,7 +122,7 @@ faults! {
     RejectsLastEventId => "rejects-last-event-id", ["HTTP-22"],
         "Rejects requests carrying Last-Event-ID with 400 instead of ignoring the header.";
     PlainTextErrors => "plain-text-errors", ["HTTP-23"],
-        ["ERR-01", "ERR-02", "ERR-04", "ERR-05", "ERR-06", "HTTP-06", "HTTP-07", "HTTP-08", "HTTP-09", "HTTP-10", "HTTP-11", "HTTP-13", "HTTP-15", "HTTP-16", "STATELESS-02", "STATELESS-04", "STATELESS-14", "STATELESS-15", "STATELESS-16", "STATELESS-20", "STATELESS-23"],
+        ["ERR-01", "ERR-02", "ERR-04", "ERR-05", "ERR-06", "HTTP-06", "HTTP-07", "HTTP-08", "HTTP-09", "HTTP-10", "HTTP-11", "HTTP-13", "HTTP-15", "HTTP-16", "STATELESS-02", "STATELESS-04", "STATELESS-14", "STATELESS-15", "STATELESS-16", "STATELESS-20", "STATELESS-23", "LOG-04"],
         "Sends 400/404 errors as a text/plain body (\"bad request: \" and the error message) instead of a JSON-RPC error.";
     BatchCrash => "batch-crash", ["HTTP-24"],
         "Answers malformed bodies (batch array, non-JSON, JSON-RPC response object, empty) with HTTP 500.";
@@ -164,7 +165,7 @@ faults! {
     PromptImageBadMime => "prompt-image-bad-mime", ["PROMPT-05"],
         "test_prompt_with_image's image content lacks mimeType.";
     HandshakeRequired => "handshake-required", ["STATELESS-01"],
-        ["STATELESS-03", "STATELESS-07", "STATELESS-09", "STATELESS-11", "STATELESS-12", "STATELESS-15", "STATELESS-19", "HTTP-18", "HTTP-21", "HTTP-22", "CACHE-01"],
+        ["STATELESS-03", "STATELESS-07", "STATELESS-09", "STATELESS-11", "STATELESS-12", "STATELESS-15", "STATELESS-19", "HTTP-18", "HTTP-21", "HTTP-22", "CACHE-01", "SUB-01", "SUB-02"],
         "Demands the legacy handshake: every valid request for a served method is rejected with -32600/400 \"initialize first\" (initialize itself is handled as usual).";
     CapabilityAlwaysMissing => "capability-always-missing", ["STATELESS-16", "STATELESS-04"],
         "test_missing_capability answers -32021 even when the request declares sampling.";
@@ -185,13 +186,13 @@ faults! {
     UndeclaredCompletions => "undeclared-completions", ["STATELESS-13", "COMPL-01"],
         "Serves completion/complete but omits capabilities.completions from server/discover.";
     ToolsListFails => "tools-list-fails", ["STATELESS-13", "TOOLS-01"],
-        ["STATELESS-01", "STATELESS-03", "HTTP-18", "HTTP-21", "HTTP-22", "TOOLS-02", "TOOLS-05", "TOOLS-06", "CACHE-01", "CACHE-02", "CACHE-03"],
+        ["STATELESS-01", "STATELESS-03", "HTTP-18", "HTTP-21", "HTTP-22", "TOOLS-02", "TOOLS-05", "TOOLS-06", "CACHE-01", "CACHE-02", "CACHE-03", "CACHE-08", "CACHE-09"],
         "Declares tools but answers tools/list with -32601 / HTTP 404.";
     ResourcesListFails => "resources-list-fails", ["STATELESS-13", "RES-01"],
-        ["RES-02", "CACHE-01", "CACHE-02", "CACHE-03"],
+        ["RES-02", "CACHE-01", "CACHE-02", "CACHE-03", "CACHE-08", "CACHE-09"],
         "Declares resources but answers resources/list with -32601 / HTTP 404.";
     PromptsListFails => "prompts-list-fails", ["STATELESS-13", "PROMPT-01"],
-        ["PROMPT-02", "CACHE-01", "CACHE-02", "CACHE-03"],
+        ["PROMPT-02", "CACHE-01", "CACHE-02", "CACHE-03", "CACHE-08", "CACHE-09"],
         "Declares prompts but answers prompts/list with -32601 / HTTP 404.";
     CompletionNotFound => "completion-not-found", ["STATELESS-13", "COMPL-01"],
         ["COMPL-02", "COMPL-03", "STATELESS-07", "STATELESS-09"],
@@ -220,7 +221,7 @@ faults! {
         "resources/read of test://static-binary returns blob \"not base64!!\".";
     ReadContentWithoutUri => "read-content-without-uri", ["RES-04"],
         "resources/read contents lack uri.";
-    PromptWithoutName => "prompt-without-name", ["PROMPT-02"],
+    PromptWithoutName => "prompt-without-name", ["PROMPT-02"], ["CACHE-08"],
         "prompts/list lists test_simple_prompt without a name.";
     PromptArgumentWithoutName => "prompt-argument-without-name", ["PROMPT-02"],
         "prompts/list argument entries lack name.";
@@ -237,8 +238,9 @@ faults! {
     PostStatus201 => "post-status-201", ["HTTP-01"],
         "Sends successful results (JSON and SSE) with HTTP status 201 instead of 200.";
     SseWrongContentType => "sse-wrong-content-type", ["HTTP-02"],
+        ["SUB-02", "SUB-03", "SUB-07", "PROG-02", "CANCEL-01", "MRTR-03"],
         "Labels SSE response bodies application/x-ndjson instead of text/event-stream.";
-    SseLeftOpen => "sse-left-open", ["HTTP-03"],
+    SseLeftOpen => "sse-left-open", ["HTTP-03"], ["MRTR-13"],
         "Keeps SSE response streams open for 5 s after the final response.";
     VersionErrorHttp200 => "version-error-http-200", ["HTTP-08"],
         "Sends -32022 for an unsupported version with HTTP status 200 instead of 400.";
@@ -273,7 +275,7 @@ faults! {
         ["CACHE-01", "STATELESS-07", "STATELESS-09"],
         "resources/read of test://static-text and test://static-binary fails with -32603 (unknown URIs still yield -32602).";
     TemplatesListFails => "templates-list-fails", ["RES-03"],
-        ["CACHE-01", "STATELESS-07", "STATELESS-09"],
+        ["CACHE-01", "CACHE-08", "CACHE-09", "STATELESS-07", "STATELESS-09"],
         "Declares resources but answers resources/templates/list with -32603.";
     ConnectionScopedTool => "connection-scoped-tool", ["TOOLS-03"],
         "tools/list also lists a tool conn_<n>_helper, n being the connection number, so lists differ between connections.";
@@ -283,6 +285,103 @@ faults! {
         "A missing required client capability is answered with -32602 (HTTP 400) instead of -32021.";
     CapabilityErrorHttp200 => "capability-error-http-200", ["STATELESS-16"],
         "A missing required client capability is answered with -32021 but HTTP status 200 instead of 400.";
+    StdoutLogLine => "stdout-log-line", ["STDIO-01"],
+        "stdio only: writes plain-text log lines to stdout (at startup and before each response) instead of stderr.";
+    StdioNoExitOnEof => "stdio-no-exit-on-eof", ["STDIO-07"],
+        "stdio only: keeps running after stdin is closed (until killed).";
+    StdioIgnoresCancel => "stdio-ignores-cancel", ["STDIO-05"], ["STATELESS-20"],
+        "stdio only: ignores notifications/cancelled for ordinary requests and still answers the cancelled request.";
+    StdioServerRequest => "stdio-server-request", ["STDIO-02", "STATELESS-22"],
+        "stdio only: writes a JSON-RPC request (elicitation/create, id \"srv-1\") to stdout before every answer, and on every subscription (tagged with its subscriptionId) after the acknowledgement.";
+    StdioMetaUnchecked => "stdio-meta-unchecked", ["STDIO-03"],
+        ["STATELESS-02", "STATELESS-04", "STATELESS-23", "HTTP-09", "ERR-01"],
+        "stdio only: skips the per-request checks: requests without _meta, protocolVersion or clientCapabilities, or naming another protocol version, are served as 2026-07-28 requests, and unknown methods get an empty complete result instead of -32601.";
+    StdioNoDiscover => "stdio-no-discover", ["STDIO-04", "STATELESS-11"],
+        ["STATELESS-01", "STATELESS-02", "STATELESS-03", "STATELESS-07", "STATELESS-09", "STATELESS-10", "STATELESS-12", "STATELESS-15", "STATELESS-19", "CACHE-01"],
+        "stdio only: answers server/discover with -32601.";
+    StdioUntaggedSubscription => "stdio-untagged-subscription", ["STDIO-06"], ["SUB-03", "SUB-07"],
+        "stdio only: subscription messages (acknowledgement and notifications) lack _meta io.modelcontextprotocol/subscriptionId, so they cannot be told apart from request-related messages.";
+    LaterPagesNoCacheHints => "later-pages-no-cache-hints", ["CACHE-01"], ["CACHE-04"],
+        "Pages after the first of the four lists lack ttlMs and cacheScope.";
+    CacheScopeDiffersOnPages => "cache-scope-differs-on-pages", ["CACHE-04"],
+        "Pages after the first of the four lists carry cacheScope \"private\" while the first page says \"public\".";
+    HintsOnInputRequired => "hints-on-input-required", ["CACHE-05"],
+        "input_required results (test_missing_capability, test_streaming_elicitation and the MRTR fixtures) carry ttlMs and cacheScope.";
+    UnstableToolOrder => "unstable-tool-order", ["CACHE-07"],
+        "tools/list reverses the tools of the page when the JSON-RPC id is an integer congruent to 2 mod 4 (of ids 1, 2, 3: id 2).";
+    InvalidCursorAccepted => "invalid-cursor-accepted", ["CACHE-08"],
+        "An invalid (garbage) string cursor on the four lists returns the first page instead of -32602.";
+    DuplicateItemsAcrossPages => "duplicate-items-across-pages", ["CACHE-08"],
+        "Every page after the first of the four lists starts with the last item of the previous page.";
+    CursorLoop => "cursor-loop", ["CACHE-09"], ["CACHE-08"],
+        "The last page of each of the four lists has a nextCursor that leads back to the first page.";
+    ProgressWithoutToken => "progress-without-token", ["PROG-01"],
+        "test_tool_with_progress sends progress notifications (token \"unrequested\") even when the request has no progressToken.";
+    ProgressWrongToken => "progress-wrong-token", ["PROG-01"],
+        "test_tool_with_progress's progress notifications carry another token of the same type (a string gets \"-other\" appended, an integer + 1).";
+    ProgressNotIncreasing => "progress-not-increasing", ["PROG-02"],
+        "test_tool_with_progress sends progress 1, 2, 2 (the last value repeated).";
+    ProgressAfterResponse => "progress-after-response", ["PROG-03"], ["HTTP-03"],
+        "test_tool_with_progress sends its third progress notification after the final response.";
+    LogWithoutLevel => "log-without-level", ["LOG-01"],
+        "test_logging_tool sends log messages (debug, info, warning, error) although the request has no logLevel.";
+    LogBelowLevel => "log-below-level", ["LOG-02"],
+        "test_logging_tool sends all four levels (debug, info, warning, error) whatever logLevel was requested.";
+    LogOnListenStream => "log-on-listen-stream", ["LOG-03", "SUB-06"],
+        "test_logging_tool's log messages also go to every open listen stream (tagged with its subscriptionId).";
+    InvalidLogLevelAccepted => "invalid-log-level-accepted", ["LOG-04"],
+        "An invalid _meta logLevel is ignored instead of rejected with -32602.";
+    LoggingUndeclared => "logging-undeclared", ["LOG-05"],
+        "Emits log messages but omits capabilities.logging from server/discover.";
+    ListenNoAck => "listen-no-ack", ["SUB-03"], ["SUB-07"],
+        "Listen streams carry no acknowledgement; the first event is the first notification.";
+    ListenAckSuperset => "listen-ack-superset", ["SUB-03"],
+        "The listen acknowledgement agrees to all three list-change types and to test://static-text and test://static-binary, requested or not (the stream still delivers only what was requested).";
+    ListenWrongSubscriptionId => "listen-wrong-subscription-id", ["SUB-04"],
+        "Listen-stream messages carry the subscriptionId as a string when the listen request id is an integer.";
+    ListenUnrequestedNotifications => "listen-unrequested-notifications", ["SUB-05"],
+        "notifications/tools/list_changed goes to every listen stream, including those that did not ask for it.";
+    ListenNotSupported => "listen-not-supported", ["SUB-01"], ["SUB-02", "SUB-03", "SUB-07"],
+        "Answers subscriptions/listen with -32601 / HTTP 404.";
+    ListenClosesImmediately => "listen-closes-immediately", ["SUB-02"], ["SUB-07"],
+        "Listen streams end right after the acknowledgement.";
+    NoChangeNotifications => "no-change-notifications", ["SUB-07"],
+        "The trigger tools (tool, prompt and resource list changes, resource updates) send no notifications.";
+    ProgressOnListenStream => "progress-on-listen-stream", ["SUB-06"],
+        "test_tool_with_progress's progress notifications also go to every open listen stream (tagged with its subscriptionId).";
+    CancelledOnRequestStream => "cancelled-on-request-stream", ["CANCEL-02"], ["LOG-02"],
+        "tools/call SSE streams carry a notifications/cancelled for the request before the final response.";
+    IgnoresDisconnect => "ignores-disconnect", ["CANCEL-01"],
+        "test_slow_cancellable keeps running after the client disconnected and records the run as completed, not cancelled.";
+    TamperedStateAccepted => "tampered-state-accepted", ["MRTR-07"], ["MRTR-08"],
+        "requestState is not verified at all (HMAC tag, binding and expiry unchecked): an edited, truncated or extended state is accepted and the retry completes.";
+    StateReplayAccepted => "state-replay-accepted", ["MRTR-08"],
+        "requestState's binding to method, name/uri and arguments is not checked (the HMAC tag and expiry still are): a state issued for another tool, prompt or arguments is accepted.";
+    InputRequiredNoResultType => "input-required-no-result-type", ["MRTR-02"],
+        ["STATELESS-09", "MRTR-06", "MRTR-07", "MRTR-09", "MRTR-10", "MRTR-11"],
+        "input_required results lack resultType (complete results keep it); a client cannot tell them apart, so round trips stop after the first round.";
+    InputRequiredFromList => "input-required-from-list", ["MRTR-01"],
+        "tools/list answers input_required (tool_filter) when the request declares elicitation, sampling or roots and carries no requestState.";
+    UndeclaredElicitationRequested => "undeclared-elicitation-requested", ["MRTR-05"],
+        "input_required results of the MRTR fixtures also ask an elicitation/create (user_name) when the request did not declare elicitation.";
+    StateInMemory => "state-in-memory", ["MRTR-06"],
+        "requestState is an id into a per-connection server-side map: a retry on another connection (or another instance) is rejected with -32602.";
+    DuplicateInputKeys => "duplicate-input-keys", ["MRTR-04"],
+        "The raw JSON text of inputRequests repeats its first key (same value twice).";
+    InputResponsesIgnored => "input-responses-ignored", ["MRTR-09"],
+        "A retry (a request with inputResponses or requestState) whose inputResponses lack a needed key completes anyway, with a default in place of the missing answer, instead of asking again.";
+    InputRequiredStreamLeftOpen => "input-required-stream-left-open", ["MRTR-13"],
+        "When an MRTR fixture tool answers input_required on SSE (a progressToken was given), the stream stays open 5 s after it.";
+    MissingResponseError => "missing-response-error", ["MRTR-09"],
+        "A retry whose inputResponses lack a needed key gets -32602 instead of a new input_required.";
+    ExtraKeysRejected => "extra-keys-rejected", ["MRTR-10"],
+        "inputResponses with the needed keys plus unknown ones are rejected with -32602.";
+    MalformedResponsesAccepted => "malformed-responses-accepted", ["MRTR-11"],
+        "Malformed inputResponses (not an object, or values of the wrong shape) are accepted and the request completes.";
+    InputRequiredNoContent => "input-required-no-content", ["MRTR-02"], ["MRTR-03"],
+        "test_input_required_result_request_state answers a first call (no inputResponses, no requestState) with input_required carrying neither inputRequests nor requestState.";
+    DeclineCrashes => "decline-crashes", ["MRTR-14"],
+        "A declined elicitation answer makes the MRTR fixtures fail with HTTP 500 (-32603).";
 }
 
 impl FaultKind {

@@ -8,11 +8,13 @@ use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::{Map, Value, json};
 
 use crate::faults::FaultKind as F;
+use crate::mrtr;
 use crate::rpc::{
     INVALID_PARAMS, LEGACY_RESOURCE_NOT_FOUND, MISSING_CLIENT_CAPABILITY, Outcome,
     RESERVED_RANGE_APP_CODE, RpcError, notification,
 };
-use crate::server::{AppState, Conn, RequestMeta};
+use crate::rpc::{LiveEvent, LiveStream};
+use crate::server::{AppState, Conn, ListenEvent, RequestMeta, RunStatus, Runs};
 
 /// Data sent instead of base64 by the `bad-base64-image` / `read-blob-not-base64` faults.
 const NOT_BASE64: &str = "not base64!!";
@@ -57,12 +59,8 @@ impl Ctx<'_> {
         self.state.has(f)
     }
 
-    fn declares(&self, capability: &str) -> bool {
-        self.meta.capabilities.get(capability).is_some()
-    }
-
     /// `-32021` naming `capability` (or the array form under `capabilities-as-array`).
-    fn missing_capability(&self, capability: &str) -> RpcError {
+    pub(crate) fn missing_capability(&self, capability: &str) -> RpcError {
         let required = if self.has(F::CapabilitiesAsArray) {
             json!([capability])
         } else {
@@ -191,6 +189,18 @@ const NO_ARGS: fn() -> Value = || json!({"type": "object", "additionalProperties
 
 /// The tool list, in a fixed order.
 pub fn tool_definitions(state: &AppState) -> Vec<Value> {
+    let mut tools = all_tool_definitions(state);
+    if state.tools_only {
+        // Tools that exist to exercise logging, list changes or resources are not offered.
+        tools.retain(|t| {
+            let name = t["name"].as_str().unwrap_or("");
+            name != "test_logging_tool" && !name.starts_with("test_trigger_")
+        });
+    }
+    tools
+}
+
+fn all_tool_definitions(state: &AppState) -> Vec<Value> {
     let simple_schema = if state.has(F::InputSchemaNotObject) {
         json!({"type": "string"})
     } else {
@@ -204,11 +214,17 @@ pub fn tool_definitions(state: &AppState) -> Vec<Value> {
         custom_props["limit"] =
             json!({"type": "number", "description": "Row limit", "x-mcp-header": "Limit"});
     }
+    let run_id = || json!({"type": "object", "properties": {"runId": {"type": "string", "description": "Client-chosen id of the run"}}, "required": ["runId"], "additionalProperties": false});
+    let uri_arg = json!({"type": "object", "properties": {"uri": {"type": "string", "description": "Resource URI"}}, "required": ["uri"], "additionalProperties": false});
+    // Page 1 (TOOLS_PAGE_SIZE = 5) holds the tools the single-page list checks look at.
     let mut tools = vec![
         json!({"name": "test_simple_text", "description": "Returns a simple text content block", "inputSchema": simple_schema}),
         json!({"name": "test_image_content", "description": "Returns a PNG image content block", "inputSchema": NO_ARGS()}),
         json!({"name": "test_audio_content", "description": "Returns a WAV audio content block", "inputSchema": NO_ARGS()}),
         json!({"name": "test_embedded_resource", "description": "Returns an embedded text resource", "inputSchema": NO_ARGS()}),
+        json!({"name": "test_custom_header", "description": "Has a region argument mirrored in the Mcp-Param-Region header", "inputSchema": {
+            "type": "object", "properties": custom_props
+        }}),
         json!({"name": "test_multiple_content_types", "description": "Returns text, image and embedded resource content", "inputSchema": NO_ARGS()}),
         json!({"name": "test_error_handling", "description": "Always fails with a tool execution error (isError: true)", "inputSchema": NO_ARGS()}),
         json!({"name": "test_tool_with_progress", "description": "Sends progress notifications when a progressToken is given", "inputSchema": NO_ARGS()}),
@@ -228,14 +244,23 @@ pub fn tool_definitions(state: &AppState) -> Vec<Value> {
             "required": ["temperature", "conditions"],
             "additionalProperties": false
         }}),
-        json!({"name": "test_custom_header", "description": "Has a region argument mirrored in the Mcp-Param-Region header", "inputSchema": {
-            "type": "object", "properties": custom_props
-        }}),
         json!({"name": "test_trigger_tool_change", "description": "Signals a tool list change", "inputSchema": NO_ARGS()}),
         json!({"name": "test_trigger_prompt_change", "description": "Signals a prompt list change", "inputSchema": NO_ARGS()}),
+        json!({"name": "test_trigger_resource_update", "description": "Signals that the resource at uri was updated", "inputSchema": uri_arg}),
+        json!({"name": "test_trigger_resource_list_change", "description": "Signals a resource list change", "inputSchema": NO_ARGS()}),
+        json!({"name": "test_slow_cancellable", "description": "Streams progress for about 3 s, then completes; a disconnect cancels the run", "inputSchema": run_id()}),
+        json!({"name": "test_cancellation_status", "description": "Reports whether the test_slow_cancellable run runId was seen, cancelled or completed", "inputSchema": run_id(),
+        "outputSchema": {
+            "type": "object",
+            "properties": {"runId": {"type": "string"}, "seen": {"type": "boolean"}, "cancelled": {"type": "boolean"}, "completed": {"type": "boolean"}},
+            "required": ["runId", "seen", "cancelled", "completed"],
+            "additionalProperties": false
+        }}),
     ];
+    tools.extend(mrtr::tool_definitions());
     if state.has(F::BadToolName) {
-        tools.push(json!({"name": "bad tool name!", "description": "A badly named tool", "inputSchema": NO_ARGS()}));
+        // On the first page, where single-page list checks look.
+        tools.insert(0, json!({"name": "bad tool name!", "description": "A badly named tool", "inputSchema": NO_ARGS()}));
     }
     tools
 }
@@ -252,22 +277,22 @@ pub fn header_params(tool: &Value) -> Vec<(String, String)> {
 }
 
 pub fn list_tools(ctx: &Ctx) -> Result<Value, RpcError> {
-    check_cursor(ctx.params)?;
+    if let Some(r) = mrtr::list_input_required(ctx) {
+        return Ok(r);
+    }
     let mut tools = tool_definitions(ctx.state);
     if ctx.has(F::ListSideEffect) && ctx.state.with_conn(ctx.conn, |c| c.tools_called) {
         tools.retain(|t| t["name"] != "test_simple_text");
     }
     if ctx.has(F::ConnectionScopedTool) {
-        tools.push(json!({"name": connection_tool_name(ctx.conn), "description": "A helper that exists only on this connection", "inputSchema": NO_ARGS()}));
+        tools.insert(0, json!({"name": connection_tool_name(ctx.conn), "description": "A helper that exists only on this connection", "inputSchema": NO_ARGS()}));
     }
     if ctx.has(F::ToolWithoutInputSchema) {
         for t in tools.iter_mut().filter(|t| t["name"] == "test_simple_text") {
             t.as_object_mut().map(|o| o.remove("inputSchema"));
         }
     }
-    let mut result = json!({"resultType": "complete", "tools": tools});
-    list_cache_hints(ctx, &mut result);
-    Ok(result)
+    paginate(ctx, "tools/list", "tools", tools, TOOLS_PAGE_SIZE)
 }
 
 /// The tool the `connection-scoped-tool` fault adds to the list of connection `conn`.
@@ -345,7 +370,7 @@ fn run_tool(ctx: &Ctx, name: &str, args: &Map<String, Value>) -> Outcome {
         }
         "test_tool_with_progress" => tool_with_progress(ctx),
         "test_logging_tool" => logging_tool(ctx),
-        "test_missing_capability" => missing_capability_tool(ctx),
+        "test_missing_capability" => mrtr::missing_capability_tool(ctx),
         "test_streaming_elicitation" => streaming_elicitation(ctx),
         "test_validate_input" => validate_input(ctx, args),
         "test_structured_output" => structured_output(ctx),
@@ -363,7 +388,33 @@ fn run_tool(ctx: &Ctx, name: &str, args: &Map<String, Value>) -> Outcome {
                 .notify_list_changed(crate::server::ListKind::Prompts);
             Outcome::Result(complete_tool(vec![text("Prompt list change triggered")]))
         }
-        _ => Outcome::Result(complete_tool(vec![text(format!("{name} called"))])),
+        "test_trigger_resource_update" => {
+            let Some(uri) = args.get("uri").and_then(Value::as_str) else {
+                return RpcError::invalid_params("arguments.uri is required and must be a string")
+                    .into();
+            };
+            ctx.state
+                .notify_resource_change(ListenEvent::ResourceUpdated(uri.to_string()));
+            Outcome::Result(complete_tool(vec![text(format!(
+                "Resource update triggered for {uri}"
+            ))]))
+        }
+        "test_trigger_resource_list_change" => {
+            ctx.state
+                .notify_resource_change(ListenEvent::ResourcesListChanged);
+            Outcome::Result(complete_tool(vec![text("Resource list change triggered")]))
+        }
+        "test_slow_cancellable" => match run_id(args) {
+            Ok(id) => slow_cancellable(ctx, id),
+            Err(e) => e.into(),
+        },
+        "test_cancellation_status" => match run_id(args) {
+            Ok(id) => cancellation_status(ctx, id),
+            Err(e) => e.into(),
+        },
+        _ => mrtr::call_tool(ctx, name).unwrap_or_else(|| {
+            Outcome::Result(complete_tool(vec![text(format!("{name} called"))]))
+        }),
     }
 }
 
@@ -378,19 +429,48 @@ fn fault_server_request() -> Value {
 
 fn tool_with_progress(ctx: &Ctx) -> Outcome {
     let result = complete_tool(vec![text("Progress tool completed")]);
-    let Some(token) = &ctx.meta.progress_token else {
-        return Outcome::Result(result);
+    let token = match &ctx.meta.progress_token {
+        None if ctx.has(F::ProgressWithoutToken) => json!("unrequested"),
+        None => return Outcome::Result(result),
+        Some(Value::String(t)) if ctx.has(F::ProgressWrongToken) => json!(format!("{t}-other")),
+        Some(Value::Number(n)) if ctx.has(F::ProgressWrongToken) => {
+            json!(n.as_i64().unwrap_or_default().wrapping_add(1))
+        }
+        Some(t) => t.clone(),
     };
-    let mut before: Vec<Value> = (1..=3)
-        .map(|i| {
+    let values: [i64; 3] = if ctx.has(F::ProgressNotIncreasing) {
+        [1, 2, 2]
+    } else {
+        [1, 2, 3]
+    };
+    let mut before: Vec<Value> = values
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let step = i + 1;
             notification(
                 "notifications/progress",
-                json!({"progressToken": token, "progress": i, "total": 3, "message": format!("step {i} of 3")}),
+                json!({"progressToken": token, "progress": p, "total": 3, "message": format!("step {step} of 3")}),
             )
         })
         .collect();
+    if ctx.has(F::ProgressOnListenStream) {
+        for n in &before {
+            ctx.state.leak_to_listeners(n);
+        }
+    }
     if ctx.has(F::SseServerRequest) {
         before.push(fault_server_request());
+    }
+    if ctx.has(F::ProgressAfterResponse) {
+        let late = before.pop();
+        let events: Vec<LiveEvent> = before
+            .into_iter()
+            .map(LiveEvent::Message)
+            .chain(std::iter::once(LiveEvent::Final(Ok(result))))
+            .chain(late.map(LiveEvent::Message))
+            .collect();
+        return Outcome::Live(LiveStream::new(futures_util::stream::iter(events)));
     }
     Outcome::Stream {
         before,
@@ -398,10 +478,121 @@ fn tool_with_progress(ctx: &Ctx) -> Outcome {
     }
 }
 
+/// `arguments.runId` of the cancellation fixtures.
+fn run_id(args: &Map<String, Value>) -> Result<String, RpcError> {
+    match args.get("runId") {
+        Some(Value::String(id)) => Ok(id.clone()),
+        _ => Err(RpcError::invalid_params(
+            "arguments.runId is required and must be a string",
+        )),
+    }
+}
+
+/// Steps of `test_slow_cancellable` (one every [`SLOW_STEP`]).
+const SLOW_STEPS: u32 = 30;
+const SLOW_STEP: std::time::Duration = std::time::Duration::from_millis(100);
+
+fn update_run(runs: &Runs, id: &str, f: impl FnOnce(&mut RunStatus)) {
+    let mut runs = runs.lock().unwrap_or_else(|e| e.into_inner());
+    f(runs.entry(id.to_string()).or_default());
+}
+
+/// Marks the run cancelled when the response stream is dropped before the run completed.
+struct CancelOnDrop {
+    runs: Runs,
+    id: String,
+    done: bool,
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if !self.done {
+            update_run(&self.runs, &self.id, |r| r.cancelled = true);
+        }
+    }
+}
+
+/// `test_slow_cancellable`: SSE with a progress notification (or, without a token, a comment)
+/// every 100 ms for 3 s, then the result. The work lives in the response stream, so a client
+/// disconnect (the stream is dropped) stops it and records the run as cancelled; under
+/// `ignores-disconnect` it runs in a detached task that completes regardless.
+fn slow_cancellable(ctx: &Ctx, id: String) -> Outcome {
+    let runs = ctx.state.runs.clone();
+    update_run(&runs, &id, |r| *r = RunStatus::default());
+    let token = ctx.meta.progress_token.clone();
+    let step = move |i: u32| match &token {
+        Some(t) => LiveEvent::Message(notification(
+            "notifications/progress",
+            json!({"progressToken": t, "progress": i, "total": SLOW_STEPS, "message": format!("step {i} of {SLOW_STEPS}")}),
+        )),
+        None => LiveEvent::Comment(format!("working {i}/{SLOW_STEPS}")),
+    };
+    let result = move |id: &str| complete_tool(vec![text(format!("Run {id} completed"))]);
+    if ctx.has(F::IgnoresDisconnect) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            for i in 1..=SLOW_STEPS {
+                tokio::time::sleep(SLOW_STEP).await;
+                let _ = tx.send(step(i));
+            }
+            update_run(&runs, &id, |r| r.completed = true);
+            let _ = tx.send(LiveEvent::Final(Ok(result(&id))));
+        });
+        let stream =
+            futures_util::stream::unfold(
+                rx,
+                |mut rx| async move { rx.recv().await.map(|e| (e, rx)) },
+            );
+        return Outcome::Live(LiveStream::new(stream));
+    }
+    let guard = CancelOnDrop {
+        runs,
+        id,
+        done: false,
+    };
+    let stream = futures_util::stream::unfold((guard, 1u32), move |(mut guard, i)| {
+        let step = step.clone();
+        async move {
+            if i > SLOW_STEPS + 1 {
+                return None;
+            }
+            if i == SLOW_STEPS + 1 {
+                update_run(&guard.runs, &guard.id, |r| r.completed = true);
+                guard.done = true;
+                let last = LiveEvent::Final(Ok(result(&guard.id)));
+                return Some((last, (guard, i + 1)));
+            }
+            tokio::time::sleep(SLOW_STEP).await;
+            Some((step(i), (guard, i + 1)))
+        }
+    });
+    Outcome::Live(LiveStream::new(stream))
+}
+
+/// `test_cancellation_status`: what is known about run `id`.
+fn cancellation_status(ctx: &Ctx, id: String) -> Outcome {
+    let status = {
+        let runs = ctx.state.runs.lock().unwrap_or_else(|e| e.into_inner());
+        runs.get(&id).copied()
+    };
+    let structured = json!({
+        "runId": id,
+        "seen": status.is_some(),
+        "cancelled": status.is_some_and(|s| s.cancelled),
+        "completed": status.is_some_and(|s| s.completed),
+    });
+    let mut result = complete_tool(vec![text(structured.to_string())]);
+    result["structuredContent"] = structured;
+    Outcome::Result(result)
+}
+
 fn logging_tool(ctx: &Ctx) -> Outcome {
     let result = complete_tool(vec![text("Logging tool completed")]);
-    let Some(min) = ctx.meta.log_level else {
-        return Outcome::Result(result);
+    let min = match ctx.meta.log_level {
+        None if ctx.has(F::LogWithoutLevel) => 0,
+        None => return Outcome::Result(result),
+        Some(_) if ctx.has(F::LogBelowLevel) => 0,
+        Some(min) => min,
     };
     let before: Vec<Value> = ["debug", "info", "warning", "error"]
         .iter()
@@ -413,6 +604,11 @@ fn logging_tool(ctx: &Ctx) -> Outcome {
             )
         })
         .collect();
+    if ctx.has(F::LogOnListenStream) {
+        for n in &before {
+            ctx.state.leak_to_listeners(n);
+        }
+    }
     if before.is_empty() {
         return Outcome::Result(result);
     }
@@ -426,74 +622,13 @@ pub fn level_index(level: &str) -> Option<usize> {
     LOG_LEVELS.iter().position(|l| *l == level)
 }
 
-fn missing_capability_tool(ctx: &Ctx) -> Outcome {
-    const KEY: &str = "capital_question";
-    const TOOL: &str = "test_missing_capability";
-    if !ctx.declares("sampling") || ctx.has(F::CapabilityAlwaysMissing) {
-        return ctx.missing_capability("sampling").into();
-    }
-    match take_input_response(ctx, TOOL, KEY) {
-        Err(e) => e.into(),
-        Ok(None) => Outcome::Result(input_required(
-            TOOL,
-            KEY,
-            json!({"method": "sampling/createMessage", "params": {
-                "messages": [{"role": "user", "content": {"type": "text", "text": "What is the capital of France?"}}],
-                "maxTokens": 100
-            }}),
-        )),
-        Ok(Some(resp)) => {
-            let answer = resp["content"]["text"].as_str().unwrap_or("(no text)");
-            Outcome::Result(complete_tool(vec![text(format!(
-                "The model answered: {answer}"
-            ))]))
-        }
-    }
-}
-
+/// `test_streaming_elicitation` (see [`mrtr::streaming_elicitation`]), with its fault modes.
 fn streaming_elicitation(ctx: &Ctx) -> Outcome {
-    const KEY: &str = "user_name";
-    const TOOL: &str = "test_streaming_elicitation";
-    if !ctx.declares("elicitation") {
-        return ctx.missing_capability("elicitation").into();
-    }
     let mut before = Vec::new();
-    if let Some(token) = &ctx.meta.progress_token {
-        before.push(notification(
-            "notifications/progress",
-            json!({"progressToken": token, "progress": 1, "message": "preparing"}),
-        ));
-    }
-    let mut request = json!({"method": "elicitation/create", "params": {
-        "mode": "form",
-        "message": "What is your name?",
-        "requestedSchema": {"type": "object", "properties": {"user_name": {"type": "string"}}, "required": ["user_name"]}
-    }});
-    if ctx.has(F::BadInputRequest) {
-        request["params"]
-            .as_object_mut()
-            .map(|p| p.remove("requestedSchema"));
-    }
     if ctx.has(F::SseServerRequest) {
         before.push(fault_server_request());
     }
-    let last = match take_input_response(ctx, TOOL, KEY) {
-        Err(e) => Err(e),
-        Ok(None) => Ok(input_required(TOOL, KEY, request)),
-        Ok(Some(resp)) => match resp["action"].as_str() {
-            Some("accept") => {
-                let name = resp["content"]["user_name"].as_str().unwrap_or("stranger");
-                Ok(complete_tool(vec![text(format!("Hello, {name}!"))]))
-            }
-            Some("decline") | Some("cancel") => Ok(complete_tool(vec![text(
-                "The user did not provide a name.",
-            )])),
-            _ => Err(RpcError::invalid_params(
-                "inputResponses.user_name.action must be accept, decline or cancel",
-            )),
-        },
-    };
-    Outcome::Stream { before, last }
+    mrtr::streaming_elicitation(ctx, before, ctx.has(F::BadInputRequest))
 }
 
 fn validate_input(ctx: &Ctx, args: &Map<String, Value>) -> Outcome {
@@ -584,66 +719,17 @@ fn today() -> i64 {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Multi round-trip helpers
+// Cursors
 
-/// Fixed key for the (non-cryptographic) integrity tag on `requestState`. Good enough to detect
-/// tampering in tests; a real server would use an HMAC or AEAD.
-const STATE_KEY: &str = "mcpcheck-reference-server/request-state/v1";
+/// Fixed key for the (non-cryptographic) integrity tag on cursors: enough to reject forged or
+/// edited cursors. `requestState` is sealed with HMAC-SHA256 instead (see `mrtr`).
+const CURSOR_KEY: &str = "mcpcheck-reference-server/cursor/v1";
 
 fn tag(payload: &str) -> String {
     let mut h = DefaultHasher::new();
-    STATE_KEY.hash(&mut h);
+    CURSOR_KEY.hash(&mut h);
     payload.hash(&mut h);
     format!("{:016x}", h.finish())
-}
-
-pub fn seal_state(payload: &Value) -> String {
-    let json = payload.to_string();
-    format!("{}.{}", B64.encode(&json), tag(&json))
-}
-
-pub fn open_state(state: &str) -> Option<Value> {
-    let (b64, t) = state.split_once('.')?;
-    let json = String::from_utf8(B64.decode(b64).ok()?).ok()?;
-    (tag(&json) == t).then(|| serde_json::from_str(&json).ok())?
-}
-
-fn input_required(tool: &str, key: &str, request: Value) -> Value {
-    json!({
-        "resultType": "input_required",
-        "inputRequests": { key: request },
-        "requestState": seal_state(&json!({"tool": tool, "round": 1})),
-    })
-}
-
-/// The client's answer for `key`, `Ok(None)` when the server must (re-)ask.
-fn take_input_response(ctx: &Ctx, tool: &str, key: &str) -> Result<Option<Value>, RpcError> {
-    let responses = match ctx.params.get("inputResponses") {
-        None => None,
-        Some(Value::Object(m)) => Some(m),
-        Some(_) => return Err(RpcError::invalid_params("inputResponses must be an object")),
-    };
-    let state_ok = match ctx.params.get("requestState") {
-        None => false,
-        Some(Value::String(s)) => match open_state(s) {
-            Some(p) if p["tool"] == tool => true,
-            _ => return Err(RpcError::invalid_params("invalid requestState")),
-        },
-        Some(_) => return Err(RpcError::invalid_params("requestState must be a string")),
-    };
-    let Some(responses) = responses else {
-        return Ok(None);
-    };
-    if !state_ok {
-        return Ok(None);
-    }
-    match responses.get(key) {
-        None => Ok(None),
-        Some(v @ Value::Object(_)) => Ok(Some(v.clone())),
-        Some(_) => Err(RpcError::invalid_params(format!(
-            "inputResponses.{key} must be an object"
-        ))),
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -670,43 +756,144 @@ fn list_cache_hints(ctx: &Ctx, result: &mut Value) {
     }
 }
 
-/// Lists are single-page: no cursor is ever issued, so any cursor is unknown.
-fn check_cursor(params: &Map<String, Value>) -> Result<(), RpcError> {
-    match params.get("cursor") {
-        None => Ok(()),
-        Some(_) => Err(RpcError::invalid_params("Invalid cursor")),
+/// Items per `tools/list` page.
+pub const TOOLS_PAGE_SIZE: usize = 5;
+/// Items per page of `prompts/list`, `resources/list` and `resources/templates/list`.
+pub const PAGE_SIZE: usize = 2;
+
+/// An opaque cursor for `offset` in the list of `method`: base64 of `method:offset`, a dot and a
+/// keyed tag (so a cursor works on any connection, and a forged or edited one is rejected).
+fn cursor(method: &str, offset: usize) -> String {
+    let payload = format!("{method}:{offset}");
+    format!(
+        "{}.{}",
+        B64.encode(&payload),
+        &tag(&format!("cursor|{payload}"))[..8]
+    )
+}
+
+/// The offset a cursor stands for, if it is one this server issued for `method`.
+fn open_cursor(method: &str, cursor: &str) -> Option<usize> {
+    let (b64, t) = cursor.split_once('.')?;
+    let payload = String::from_utf8(B64.decode(b64).ok()?).ok()?;
+    if tag(&format!("cursor|{payload}")).get(..8) != Some(t) {
+        return None;
     }
+    let (m, offset) = payload.rsplit_once(':')?;
+    (m == method).then(|| offset.parse().ok())?
+}
+
+/// One page of `items` (subject to the pagination and cache-hint faults).
+fn paginate(
+    ctx: &Ctx,
+    method: &str,
+    field: &str,
+    items: Vec<Value>,
+    size: usize,
+) -> Result<Value, RpcError> {
+    let offset = match ctx.params.get("cursor") {
+        None => 0,
+        Some(Value::String(c)) => match open_cursor(method, c) {
+            Some(o) if o < items.len() => o,
+            _ if ctx.has(F::InvalidCursorAccepted) => 0,
+            _ => return Err(RpcError::invalid_params("Invalid cursor")),
+        },
+        Some(_) => return Err(RpcError::invalid_params("cursor must be a string")),
+    };
+    let start = if ctx.has(F::DuplicateItemsAcrossPages) && offset > 0 {
+        offset - 1
+    } else {
+        offset
+    };
+    let end = (start + size).min(items.len());
+    let page: Vec<Value> = items[start..end].to_vec();
+    let mut result = json!({"resultType": "complete", field: page});
+    if end < items.len() {
+        result["nextCursor"] = json!(cursor(method, end));
+    } else if ctx.has(F::CursorLoop) {
+        result["nextCursor"] = json!(cursor(method, 0));
+    }
+    if !(ctx.has(F::LaterPagesNoCacheHints) && offset > 0) {
+        list_cache_hints(ctx, &mut result);
+    }
+    if ctx.has(F::CacheScopeDiffersOnPages) && offset > 0 {
+        result["cacheScope"] = json!("private");
+    }
+    Ok(result)
 }
 
 // ---------------------------------------------------------------------------------------------
 // Resources
 
+/// Number of `test://page/N` resources (N = 1..=PAGE_RESOURCES), listed so that
+/// `resources/list` spans several pages.
+pub const PAGE_RESOURCES: usize = 3;
+
 pub fn list_resources(ctx: &Ctx) -> Result<Value, RpcError> {
-    check_cursor(ctx.params)?;
-    let mut result = json!({"resultType": "complete", "resources": [
+    let mut resources = json!([
         {"uri": "test://static-text", "name": "static-text", "description": "A static text resource", "mimeType": "text/plain"},
         {"uri": "test://static-binary", "name": "static-binary", "description": "A static binary resource (PNG)", "mimeType": "image/png"}
-    ]});
-    if ctx.has(F::ResourceWithoutName) {
-        strip_all(&mut result["resources"], "name");
+    ]);
+    for n in 1..=PAGE_RESOURCES {
+        if let Some(list) = resources.as_array_mut() {
+            list.push(json!({"uri": format!("test://page/{n}"), "name": format!("page-{n}"), "description": format!("Text resource {n} of the paginated list"), "mimeType": "text/plain"}));
+        }
     }
-    list_cache_hints(ctx, &mut result);
-    Ok(result)
+    if ctx.has(F::ResourceWithoutName) {
+        strip_all(&mut resources, "name");
+    }
+    let items = resources.as_array().cloned().unwrap_or_default();
+    paginate(ctx, "resources/list", "resources", items, PAGE_SIZE)
 }
 
+/// Further templates (besides [`TEMPLATE_URI`]); any `{id}` of letters, digits, `-`, `_` reads.
+pub const EXTRA_TEMPLATES: &[(&str, &str)] = &[
+    ("test://notes/{id}", "text/plain"),
+    ("test://items/{id}/detail", "application/json"),
+];
+
 pub fn list_resource_templates(ctx: &Ctx) -> Result<Value, RpcError> {
-    check_cursor(ctx.params)?;
     if ctx.has(F::TemplatesListFails) {
         return Err(RpcError::internal("Listing resource templates failed"));
     }
-    let mut result = json!({"resultType": "complete", "resourceTemplates": [
-        {"uriTemplate": TEMPLATE_URI, "name": "template-data", "description": "Data for an id", "mimeType": "application/json"}
-    ]});
+    let mut templates = json!([
+        {"uriTemplate": TEMPLATE_URI, "name": "template-data", "description": "Data for an id", "mimeType": "application/json"},
+        {"uriTemplate": EXTRA_TEMPLATES[0].0, "name": "template-notes", "description": "A text note for an id", "mimeType": EXTRA_TEMPLATES[0].1},
+        {"uriTemplate": EXTRA_TEMPLATES[1].0, "name": "template-item-detail", "description": "Item details for an id", "mimeType": EXTRA_TEMPLATES[1].1}
+    ]);
     if ctx.has(F::TemplateWithoutName) {
-        strip_all(&mut result["resourceTemplates"], "name");
+        strip_all(&mut templates, "name");
     }
-    list_cache_hints(ctx, &mut result);
-    Ok(result)
+    let items = templates.as_array().cloned().unwrap_or_default();
+    paginate(
+        ctx,
+        "resources/templates/list",
+        "resourceTemplates",
+        items,
+        PAGE_SIZE,
+    )
+}
+
+/// The `{id}` of a URI produced from one of [`EXTRA_TEMPLATES`], with its index.
+fn extra_template_id(uri: &str) -> Option<(usize, &str)> {
+    EXTRA_TEMPLATES.iter().enumerate().find_map(|(i, (t, _))| {
+        let (prefix, suffix) = t.split_once("{id}")?;
+        let id = uri.strip_prefix(prefix)?.strip_suffix(suffix)?;
+        valid_id(id).then_some((i, id))
+    })
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// `N` of a listed `test://page/N` resource.
+fn page_resource(uri: &str) -> Option<usize> {
+    let n: usize = uri.strip_prefix("test://page/")?.parse().ok()?;
+    ((1..=PAGE_RESOURCES).contains(&n) && uri == format!("test://page/{n}")).then_some(n)
 }
 
 /// Removes `key` from every object of the array `list`.
@@ -721,11 +908,7 @@ fn template_id(uri: &str) -> Option<&str> {
     let id = uri
         .strip_prefix("test://template/")?
         .strip_suffix("/data")?;
-    (!id.is_empty()
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-    .then_some(id)
+    valid_id(id).then_some(id)
 }
 
 pub fn read_resource(ctx: &Ctx) -> Result<Value, RpcError> {
@@ -735,6 +918,9 @@ pub fn read_resource(ctx: &Ctx) -> Result<Value, RpcError> {
     if ctx.has(F::ReadInternalError) && matches!(uri, "test://static-text" | "test://static-binary")
     {
         return Err(RpcError::internal(format!("Reading {uri} failed")));
+    }
+    if uri == mrtr::RESOURCE {
+        return mrtr::read_resource(ctx, |r| list_cache_hints(ctx, r));
     }
     let contents = match uri {
         "test://static-text" => {
@@ -756,6 +942,20 @@ pub fn read_resource(ctx: &Ctx) -> Result<Value, RpcError> {
             }
             Some(id) => {
                 json!([{"uri": uri, "mimeType": "application/json", "text": json!({"id": id, "data": format!("data for {id}")}).to_string()}])
+            }
+            None if page_resource(uri).is_some() => {
+                let n = page_resource(uri).unwrap_or_default();
+                json!([{"uri": uri, "mimeType": "text/plain", "text": format!("This is page resource {n}.")}])
+            }
+            None if extra_template_id(uri).is_some() => {
+                let (i, id) = extra_template_id(uri).unwrap_or_default();
+                let mime = EXTRA_TEMPLATES[i].1;
+                let text = if mime == "application/json" {
+                    json!({"id": id, "detail": format!("detail of {id}")}).to_string()
+                } else {
+                    format!("Note {id}.")
+                };
+                json!([{"uri": uri, "mimeType": mime, "text": text}])
             }
             None if ctx.has(F::EmptyContentsForMissingResource) => json!([]),
             None => {
@@ -783,8 +983,7 @@ pub fn read_resource(ctx: &Ctx) -> Result<Value, RpcError> {
 // Prompts
 
 pub fn list_prompts(ctx: &Ctx) -> Result<Value, RpcError> {
-    check_cursor(ctx.params)?;
-    let mut result = json!({"resultType": "complete", "prompts": [
+    let mut result = json!({"prompts": [
         {"name": "test_simple_prompt", "description": "A simple prompt without arguments"},
         {"name": "test_prompt_with_arguments", "description": "A prompt with two required arguments", "arguments": [
             {"name": "arg1", "description": "First argument", "required": true},
@@ -793,7 +992,9 @@ pub fn list_prompts(ctx: &Ctx) -> Result<Value, RpcError> {
         {"name": "test_prompt_with_embedded_resource", "description": "A prompt with an embedded resource", "arguments": [
             {"name": "resourceUri", "description": "URI to embed (default test://static-text)", "required": false}
         ]},
-        {"name": "test_prompt_with_image", "description": "A prompt with an image"}
+        {"name": "test_prompt_with_image", "description": "A prompt with an image"},
+        {"name": "test_prompt_extra", "description": "A further simple prompt (so that prompts/list spans three pages)"},
+        mrtr::prompt_definition()
     ]});
     if ctx.has(F::PromptWithoutName) {
         result["prompts"][0]
@@ -805,8 +1006,8 @@ pub fn list_prompts(ctx: &Ctx) -> Result<Value, RpcError> {
             strip_all(&mut p["arguments"], "name");
         }
     }
-    list_cache_hints(ctx, &mut result);
-    Ok(result)
+    let items = result["prompts"].as_array().cloned().unwrap_or_default();
+    paginate(ctx, "prompts/list", "prompts", items, PAGE_SIZE)
 }
 
 fn prompt_error(ctx: &Ctx, message: String) -> RpcError {
@@ -830,6 +1031,9 @@ pub fn get_prompt(ctx: &Ctx) -> Result<Value, RpcError> {
             ));
         }
     };
+    if name == mrtr::PROMPT {
+        return mrtr::get_prompt(ctx);
+    }
     let arg = |k: &str| args.get(k).and_then(Value::as_str);
     let role = if ctx.has(F::PromptBadRole) {
         "system"
@@ -839,6 +1043,7 @@ pub fn get_prompt(ctx: &Ctx) -> Result<Value, RpcError> {
     let user = |content: Value| json!({"role": role, "content": content});
     let messages = match name {
         "test_simple_prompt" => vec![user(text("This is a simple prompt for testing."))],
+        "test_prompt_extra" => vec![user(text("This is a further prompt for testing."))],
         "test_prompt_with_arguments" => {
             let missing: Vec<&str> = ["arg1", "arg2"]
                 .into_iter()

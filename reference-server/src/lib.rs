@@ -1,5 +1,5 @@
-//! The bundled reference MCP server (revision 2026-07-28, stateless Streamable HTTP), with fault
-//! modes that each break exactly one requirement. See README.md for fixtures and faults.
+//! The bundled reference MCP server (revision 2026-07-28, stateless Streamable HTTP and stdio),
+//! with fault modes that each break exactly one requirement. See README.md for fixtures and faults.
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -7,11 +7,14 @@ use std::sync::Arc;
 
 mod faults;
 mod fixtures;
+mod mrtr;
 mod rpc;
 mod server;
+mod stdio;
 
 pub use faults::{FAULTS, FaultKind};
 pub use server::{decode_sentinel, origin_allowed};
+pub use stdio::serve as serve_stdio;
 
 /// The only protocol revision this server implements.
 pub const REVISION: &str = mcpcheck_schemas::REVISION;
@@ -34,6 +37,14 @@ pub struct Fault {
     pub description: &'static str,
 }
 
+impl Fault {
+    /// Whether the fault acts only on the stdio binding (`--stdio`): it breaks a `STDIO-*` rule
+    /// and leaves the Streamable HTTP endpoint unchanged.
+    pub fn stdio_only(&self) -> bool {
+        self.requirements.iter().any(|r| r.starts_with("STDIO-"))
+    }
+}
+
 pub fn fault_by_name(name: &str) -> Option<&'static Fault> {
     FAULTS.iter().find(|f| f.name == name)
 }
@@ -44,6 +55,10 @@ pub struct Config {
     /// Origins allowed in addition to loopback ones (exact, case-insensitive match such as
     /// `https://app.example`).
     pub allowed_origins: Vec<String>,
+    /// Offer tools only: discover declares just `tools` (no list-change notifications), and
+    /// resources, prompts, completion, `subscriptions/listen` and the tools that need them or
+    /// logging are absent. Shows that a server is never failed for what it does not offer.
+    pub tools_only: bool,
 }
 
 impl Config {
@@ -109,6 +124,14 @@ pub struct ServeArgs {
     /// Also allow this Origin (repeatable); loopback origins are always allowed.
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     pub allow_origins: Vec<String>,
+    /// Serve over stdio instead of HTTP: newline-delimited JSON-RPC on stdin/stdout, logs on
+    /// stderr; exits on stdin EOF.
+    #[arg(long)]
+    pub stdio: bool,
+    /// Offer tools only (no resources, prompts, completion, logging or list-change
+    /// notifications).
+    #[arg(long)]
+    pub tools_only: bool,
 }
 
 /// Runs the server as the CLI does; returns the process exit code (2 for an unknown fault).
@@ -129,7 +152,11 @@ pub async fn run_cli(args: ServeArgs) -> i32 {
     let config = Config {
         fault,
         allowed_origins: args.allow_origins,
+        tools_only: args.tools_only,
     };
+    if args.stdio {
+        return serve_stdio(config).await;
+    }
     let running = match spawn(args.listen, config).await {
         Ok(r) => r,
         Err(e) => {

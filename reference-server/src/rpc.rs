@@ -77,6 +77,42 @@ pub enum Outcome {
     },
     /// A long-lived `subscriptions/listen` stream.
     Listen(crate::server::Listen),
+    /// A response stream produced over time (e.g. `test_slow_cancellable`, or faults that send
+    /// something after the final response). Transports send the items in order: a
+    /// [`LiveEvent::Message`] as-is, [`LiveEvent::Final`] wrapped in the response envelope with
+    /// the request id (results through `finish_result`), and may render [`LiveEvent::Comment`]
+    /// as an SSE comment or ignore it (stdio). Items may follow `Final` (fault modes only).
+    /// Dropping the stream before it ends is how a transport reports that the client went away
+    /// (cancellation, CANCEL-01): the fixture then records the run as cancelled.
+    Live(LiveStream),
+}
+
+/// One item of an [`Outcome::Live`] stream.
+#[derive(Debug)]
+pub enum LiveEvent {
+    /// A notification (sent as-is).
+    Message(Value),
+    /// The final response body (result or error) for the request.
+    Final(Result<Value, RpcError>),
+    /// A keep-alive / progress comment without a message (SSE `: text`).
+    Comment(String),
+}
+
+/// The boxed stream behind [`Outcome::Live`].
+pub struct LiveStream(
+    pub std::pin::Pin<Box<dyn futures_util::Stream<Item = LiveEvent> + Send + 'static>>,
+);
+
+impl std::fmt::Debug for LiveStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LiveStream(..)")
+    }
+}
+
+impl LiveStream {
+    pub fn new(s: impl futures_util::Stream<Item = LiveEvent> + Send + 'static) -> Self {
+        LiveStream(Box::pin(s))
+    }
 }
 
 impl From<RpcError> for Outcome {

@@ -36,7 +36,7 @@ const META_CAPS: &str = "io.modelcontextprotocol/clientCapabilities";
 const META_CLIENT_INFO: &str = "io.modelcontextprotocol/clientInfo";
 const META_LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
 const META_SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
-const META_SUBSCRIPTION: &str = "io.modelcontextprotocol/subscriptionId";
+pub(crate) const META_SUBSCRIPTION: &str = "io.modelcontextprotocol/subscriptionId";
 
 /// Lists whose changes are announced on `subscriptions/listen` streams.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,18 +76,56 @@ pub struct ConnState {
 /// Process-wide server state. Only fault modes keep request-spanning state, per connection.
 pub struct AppState {
     fault: Option<F>,
+    /// See `Config::tools_only`.
+    pub(crate) tools_only: bool,
     allowed_origins: Vec<String>,
     conns: Mutex<HashMap<Conn, ConnState>>,
     changes: broadcast::Sender<ListKind>,
+    /// Other events for listen streams (resource changes; leaked request-scoped notifications
+    /// under the `log-on-listen-stream` / `progress-on-listen-stream` faults).
+    events: broadcast::Sender<ListenEvent>,
+    /// `test_slow_cancellable` runs by `runId` (read by `test_cancellation_status`).
+    pub(crate) runs: Runs,
+}
+
+/// Status of `test_slow_cancellable` runs, keyed by the client-chosen `runId`.
+pub(crate) type Runs = Arc<Mutex<HashMap<String, RunStatus>>>;
+
+/// What happened to one `test_slow_cancellable` run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct RunStatus {
+    pub cancelled: bool,
+    pub completed: bool,
+}
+
+/// A listen-stream event other than a tool/prompt list change.
+#[derive(Debug, Clone)]
+pub enum ListenEvent {
+    /// `notifications/resources/list_changed`.
+    ResourcesListChanged,
+    /// `notifications/resources/updated` for this URI.
+    ResourceUpdated(String),
+    /// A request-scoped notification forwarded to every listen stream (fault modes only).
+    Leak(Value),
 }
 
 impl AppState {
+    /// A bare state with only fault `fault` (used to finish results off the request path).
+    fn for_fault(fault: Option<F>) -> Self {
+        let mut s = AppState::new(&Config::default());
+        s.fault = fault;
+        s
+    }
+
     pub fn new(config: &Config) -> Self {
         AppState {
             fault: config.fault.and_then(F::of),
+            tools_only: config.tools_only,
             allowed_origins: config.allowed_origins.clone(),
             conns: Mutex::new(HashMap::new()),
             changes: broadcast::channel(64).0,
+            events: broadcast::channel(64).0,
+            runs: Arc::default(),
         }
     }
 
@@ -103,7 +141,21 @@ impl AppState {
     }
 
     pub fn notify_list_changed(&self, kind: ListKind) {
-        let _ = self.changes.send(kind);
+        if !self.has(F::NoChangeNotifications) {
+            let _ = self.changes.send(kind);
+        }
+    }
+
+    /// Announces a resource change to listen streams (nothing under `no-change-notifications`).
+    pub fn notify_resource_change(&self, event: ListenEvent) {
+        if !self.has(F::NoChangeNotifications) {
+            let _ = self.events.send(event);
+        }
+    }
+
+    /// Forwards a request-scoped notification to every listen stream (fault modes only).
+    pub fn leak_to_listeners(&self, message: &Value) {
+        let _ = self.events.send(ListenEvent::Leak(message.clone()));
     }
 }
 
@@ -201,8 +253,9 @@ fn handle_post(state: &AppState, conn: Conn, headers: &HeaderMap, body: &[u8]) -
         }
         Ok(Incoming::Notification) => notification_response(state),
         Ok(Incoming::Request { id, method, params }) => {
-            let outcome = handle_request(state, conn, headers, &method, params.as_ref())
+            let mut outcome = handle_request(state, conn, headers, &method, params.as_ref())
                 .unwrap_or_else(Outcome::Error);
+            apply_request_faults(state, &id, &method, &mut outcome);
             respond(state, &id, outcome)
         }
     }
@@ -255,7 +308,7 @@ pub fn origin_allowed(origin: &str, extra: &[String]) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Body
 
-enum Incoming {
+pub(crate) enum Incoming {
     Batch,
     Notification,
     Request {
@@ -265,9 +318,9 @@ enum Incoming {
     },
 }
 
-type ParseFailure = Box<(Option<Value>, RpcError)>;
+pub(crate) type ParseFailure = Box<(Option<Value>, RpcError)>;
 
-fn parse_message(body: &[u8]) -> Result<Incoming, ParseFailure> {
+pub(crate) fn parse_message(body: &[u8]) -> Result<Incoming, ParseFailure> {
     let bad = |id: Option<Value>, msg: &str| -> ParseFailure {
         Box::new((
             id,
@@ -345,6 +398,41 @@ fn handle_request(
         return Err(legacy_initialize(state, params_obj));
     }
     check_headers(state, headers, method, params_obj)?;
+    let meta = check_meta(state, conn, params)?;
+    check_version(state, &meta.version)?;
+    let empty = Map::new();
+    let ctx = Ctx {
+        state,
+        conn,
+        params: params_obj.unwrap_or(&empty),
+        meta: &meta,
+    };
+    dispatch(&ctx, method)
+}
+
+/// The request pipeline without the header layer (the stdio binding, STDIO-03): legacy
+/// `initialize` (no `_meta` protocolVersion) → `_meta` → version → method → capability → params.
+pub(crate) fn handle_headerless(
+    state: &AppState,
+    conn: Conn,
+    method: &str,
+    params: Option<&Value>,
+) -> Result<Outcome, RpcError> {
+    let params_obj = params.and_then(Value::as_object);
+    let modern = params_obj
+        .and_then(|p| p.get("_meta"))
+        .and_then(Value::as_object)
+        .is_some_and(|m| m.contains_key(META_VERSION));
+    if method == "initialize" && !modern {
+        if state.has(F::InitializeAccepted) {
+            return Ok(Outcome::Result(json!({
+                "protocolVersion": "2025-11-25",
+                "capabilities": {"tools": {}},
+                "serverInfo": {"name": SERVER_NAME, "version": SERVER_VERSION}
+            })));
+        }
+        return Err(legacy_initialize(state, params_obj));
+    }
     let meta = check_meta(state, conn, params)?;
     check_version(state, &meta.version)?;
     let empty = Map::new();
@@ -701,7 +789,7 @@ fn check_meta(
         None => {}
         Some(level) => {
             let idx = level.as_str().and_then(fixtures::level_index);
-            if idx.is_none() {
+            if idx.is_none() && !state.has(F::InvalidLogLevelAccepted) {
                 return Err(bad(format!("Invalid logLevel {level}")));
             }
             meta.log_level = idx;
@@ -786,12 +874,22 @@ fn check_version(state: &AppState, version: &str) -> Result<(), RpcError> {
 
 fn dispatch(ctx: &Ctx, method: &str) -> Result<Outcome, RpcError> {
     let state = ctx.state;
+    // A minimal tools-only server: nothing to subscribe to, so no listen either.
+    let not_offered = state.tools_only
+        && (method.starts_with("resources/")
+            || method.starts_with("prompts/")
+            || method == "completion/complete"
+            || method == "subscriptions/listen");
+    if not_offered {
+        return Err(method_not_found(state, method));
+    }
     let missing = match method {
         "server/discover" => state.has(F::NoDiscover),
         "tools/list" => state.has(F::ToolsListFails),
         "resources/list" => state.has(F::ResourcesListFails),
         "prompts/list" => state.has(F::PromptsListFails),
         "completion/complete" => state.has(F::CompletionNotFound),
+        "subscriptions/listen" => state.has(F::ListenNotSupported),
         _ => false,
     };
     if missing {
@@ -872,11 +970,15 @@ fn discover(state: &AppState) -> Value {
         "completions": {},
         "logging": {}
     });
+    if state.tools_only {
+        capabilities = json!({"tools": {}});
+    }
     let undeclared = [
         (F::UndeclaredPrompts, "prompts"),
         (F::UndeclaredTools, "tools"),
         (F::UndeclaredResources, "resources"),
         (F::UndeclaredCompletions, "completions"),
+        (F::LoggingUndeclared, "logging"),
     ];
     for (fault, key) in undeclared {
         if state.has(fault) {
@@ -906,17 +1008,87 @@ fn discover(state: &AppState) -> Value {
 // ---------------------------------------------------------------------------------------------
 // subscriptions/listen
 
-/// Outcome of `subscriptions/listen`: the agreed filter and a receiver subscribed before the ack.
+/// Outcome of `subscriptions/listen`: the agreed filter and receivers subscribed before the ack.
+///
+/// A transport sends [`Listen::ack`] first, then each [`Listen::next_message`] (already
+/// filtered and tagged with the subscription id); `agreed` / `rx` remain for transports that
+/// only forward tool and prompt list changes.
 pub struct Listen {
-    agreed: Map<String, Value>,
-    rx: broadcast::Receiver<ListKind>,
+    /// The filter the acknowledgement announces (a superset of `honoured` only under
+    /// `listen-ack-superset`).
+    pub(crate) agreed: Map<String, Value>,
+    pub(crate) rx: broadcast::Receiver<ListKind>,
+    /// The filter actually applied to the stream.
+    pub(crate) honoured: Map<String, Value>,
+    pub(crate) events: broadcast::Receiver<ListenEvent>,
+    /// `listen-unrequested-notifications`: tool list changes go to every stream.
+    unrequested_tools: bool,
 }
 
 impl std::fmt::Debug for Listen {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Listen")
             .field("agreed", &self.agreed)
+            .field("honoured", &self.honoured)
             .finish()
+    }
+}
+
+impl Listen {
+    /// `notifications/subscriptions/acknowledged` for subscription id `sub_id`.
+    pub(crate) fn ack(&self, sub_id: &Value) -> Value {
+        notification(
+            "notifications/subscriptions/acknowledged",
+            json!({"_meta": {META_SUBSCRIPTION: sub_id}, "notifications": self.agreed}),
+        )
+    }
+
+    fn wants(&self, key: &str) -> bool {
+        self.honoured.get(key) == Some(&Value::Bool(true))
+    }
+
+    /// The next notification for this stream, filtered and tagged with `sub_id`; `None` when
+    /// the server shuts down. Cancel-safe (use it under a timeout for keep-alives).
+    pub(crate) async fn next_message(&mut self, sub_id: &Value) -> Option<Value> {
+        use broadcast::error::RecvError;
+        loop {
+            let message = tokio::select! {
+                r = self.rx.recv() => match r {
+                    Ok(ListKind::Tools) if self.wants("toolsListChanged") || self.unrequested_tools => {
+                        Some(notification("notifications/tools/list_changed", json!({})))
+                    }
+                    Ok(ListKind::Prompts) if self.wants("promptsListChanged") => {
+                        Some(notification("notifications/prompts/list_changed", json!({})))
+                    }
+                    Ok(_) | Err(RecvError::Lagged(_)) => None,
+                    Err(RecvError::Closed) => return None,
+                },
+                r = self.events.recv() => match r {
+                    Ok(ListenEvent::ResourcesListChanged) if self.wants("resourcesListChanged") => {
+                        Some(notification("notifications/resources/list_changed", json!({})))
+                    }
+                    Ok(ListenEvent::ResourceUpdated(uri)) => {
+                        let subscribed = self.honoured.get("resourceSubscriptions")
+                            .and_then(Value::as_array)
+                            .is_some_and(|u| u.iter().any(|u| u.as_str() == Some(uri.as_str())));
+                        subscribed.then(|| notification("notifications/resources/updated", json!({"uri": uri})))
+                    }
+                    Ok(ListenEvent::Leak(m)) => Some(m),
+                    Ok(_) | Err(RecvError::Lagged(_)) => None,
+                    Err(RecvError::Closed) => return None,
+                },
+            };
+            if let Some(mut m) = message {
+                if !m["params"].is_object() {
+                    m["params"] = json!({});
+                }
+                if !m["params"]["_meta"].is_object() {
+                    m["params"]["_meta"] = json!({});
+                }
+                m["params"]["_meta"][META_SUBSCRIPTION] = sub_id.clone();
+                return Some(m);
+            }
+        }
     }
 }
 
@@ -943,52 +1115,71 @@ fn listen(ctx: &Ctx) -> Result<Outcome, RpcError> {
         let uris: Vec<Value> = uris.iter().filter(|u| u.is_string()).cloned().collect();
         agreed.insert("resourceSubscriptions".into(), Value::Array(uris));
     }
+    let honoured = agreed.clone();
+    if ctx.state.has(F::ListenAckSuperset) {
+        for key in [
+            "toolsListChanged",
+            "promptsListChanged",
+            "resourcesListChanged",
+        ] {
+            agreed.insert(key.into(), Value::Bool(true));
+        }
+        let mut uris = vec![json!("test://static-text"), json!("test://static-binary")];
+        if let Some(Value::Array(requested)) = honoured.get("resourceSubscriptions") {
+            uris.extend(
+                requested
+                    .iter()
+                    .filter(|u| !uris.contains(u))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            );
+        }
+        agreed.insert("resourceSubscriptions".into(), Value::Array(uris));
+    }
     Ok(Outcome::Listen(Listen {
         agreed,
         rx: ctx.state.changes.subscribe(),
+        honoured,
+        events: ctx.state.events.subscribe(),
+        unrequested_tools: ctx.state.has(F::ListenUnrequestedNotifications),
     }))
 }
 
+/// The value of `_meta` subscriptionId for a listen request with id `id` (the id itself, but a
+/// string under `listen-wrong-subscription-id`).
+pub(crate) fn subscription_id(state: &AppState, id: &Value) -> Value {
+    match id {
+        Value::Number(n) if state.has(F::ListenWrongSubscriptionId) => Value::String(n.to_string()),
+        other => other.clone(),
+    }
+}
+
 fn listen_response(state: &AppState, id: &Value, listen: Listen) -> Response {
-    let ack = notification(
-        "notifications/subscriptions/acknowledged",
-        json!({"_meta": {META_SUBSCRIPTION: id}, "notifications": listen.agreed}),
-    );
-    let id = id.clone();
-    let agreed = listen.agreed;
-    let first = Some(sse_event(&ack));
-    let stream = futures_util::stream::unfold((listen.rx, first), move |(mut rx, first)| {
-        let id = id.clone();
-        let agreed = agreed.clone();
-        async move {
-            if let Some(ack) = first {
-                return Some((Ok::<_, Infallible>(ack), (rx, None)));
-            }
-            loop {
-                match tokio::time::timeout(Duration::from_secs(15), rx.recv()).await {
-                    Err(_) => return Some((Ok(": keep-alive\n\n".to_string()), (rx, None))),
-                    Ok(Err(broadcast::error::RecvError::Lagged(_))) => continue,
-                    Ok(Err(broadcast::error::RecvError::Closed)) => return None,
-                    Ok(Ok(kind)) => {
-                        let (key, method) = match kind {
-                            ListKind::Tools => {
-                                ("toolsListChanged", "notifications/tools/list_changed")
-                            }
-                            ListKind::Prompts => {
-                                ("promptsListChanged", "notifications/prompts/list_changed")
-                            }
-                        };
-                        if agreed.get(key) == Some(&Value::Bool(true)) {
-                            let n = notification(method, json!({"_meta": {META_SUBSCRIPTION: id}}));
-                            return Some((Ok(sse_event(&n)), (rx, None)));
-                        }
-                    }
+    let sub_id = subscription_id(state, id);
+    let first = (!state.has(F::ListenNoAck)).then(|| sse_event(&listen.ack(&sub_id)));
+    let close_after_ack = state.has(F::ListenClosesImmediately);
+    let stream =
+        futures_util::stream::unfold((listen, first, false), move |(mut listen, first, done)| {
+            let sub_id = sub_id.clone();
+            async move {
+                if done {
+                    return None;
+                }
+                if let Some(ack) = first {
+                    return Some((Ok::<_, Infallible>(ack), (listen, None, close_after_ack)));
+                }
+                match tokio::time::timeout(KEEP_ALIVE, listen.next_message(&sub_id)).await {
+                    Err(_) => Some((Ok(": keep-alive\n\n".to_string()), (listen, None, false))),
+                    Ok(None) => None,
+                    Ok(Some(m)) => Some((Ok(sse_event(&m)), (listen, None, false))),
                 }
             }
-        }
-    });
+        });
     sse_headers(state, Body::from_stream(stream))
 }
+
+/// Interval of `: keep-alive` comments on listen streams.
+const KEEP_ALIVE: Duration = Duration::from_secs(10);
 
 // ---------------------------------------------------------------------------------------------
 // Responses
@@ -1038,15 +1229,84 @@ fn respond(state: &AppState, id: &Value, outcome: Outcome) -> Response {
             sse_response(state, before)
         }
         Outcome::Listen(listen) => listen_response(state, &id, listen),
+        Outcome::Live(live) => live_response(state, &id, live),
     }
 }
 
+/// Faults that need the request id: `unstable-tool-order` (the tools of a `tools/list` page
+/// are reversed when the id is an integer ≡ 2 mod 4, so of ids 1, 2, 3 only 2 is reversed) and
+/// `cancelled-on-request-stream` (a `notifications/cancelled` for the request on every
+/// `tools/call` SSE stream, before the final response).
+fn apply_request_faults(state: &AppState, id: &Value, method: &str, outcome: &mut Outcome) {
+    match outcome {
+        Outcome::Result(r)
+            if method == "tools/list"
+                && state.has(F::UnstableToolOrder)
+                && id.as_i64().is_some_and(|n| n.rem_euclid(4) == 2) =>
+        {
+            if let Some(tools) = r.get_mut("tools").and_then(Value::as_array_mut) {
+                tools.reverse();
+            }
+        }
+        Outcome::Stream { before, .. }
+            if method == "tools/call" && state.has(F::CancelledOnRequestStream) =>
+        {
+            before.push(notification(
+                "notifications/cancelled",
+                json!({"requestId": id, "reason": "superseded"}),
+            ));
+        }
+        _ => {}
+    }
+}
+
+/// An SSE response fed by an [`Outcome::Live`] stream; dropping the body (client disconnect)
+/// drops the stream.
+fn live_response(state: &AppState, id: &Value, live: crate::rpc::LiveStream) -> Response {
+    use crate::rpc::LiveEvent;
+    use futures_util::StreamExt as _;
+    let id = id.clone();
+    // `finish_result` depends only on the fault; the stream outlives `state`, so it gets a
+    // bare state carrying the same fault.
+    let view = AppState::for_fault(state.fault);
+    let events = live.0.map(move |event| {
+        let text = match event {
+            LiveEvent::Message(m) => sse_event(&m),
+            LiveEvent::Final(last) => {
+                let last = last.map(|r| finish_result(&view, r));
+                sse_event(&envelope(Some(&id), last.as_ref().cloned()))
+            }
+            LiveEvent::Comment(c) => format!(": {c}\n\n"),
+        };
+        Ok::<_, Infallible>(text)
+    });
+    let tail: Vec<Result<String, Infallible>> = if state.has(F::EventAfterResponse) {
+        vec![Ok(sse_event(&notification(
+            "com.example/after-response",
+            json!({"note": "sent after the final response"}),
+        )))]
+    } else {
+        Vec::new()
+    };
+    let events = events.chain(futures_util::stream::iter(tail));
+    if state.has(F::SseLeftOpen) {
+        let linger = futures_util::stream::once(async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            Ok::<_, Infallible>(String::new())
+        });
+        return sse_headers(state, Body::from_stream(events.chain(linger)));
+    }
+    sse_headers(state, Body::from_stream(events))
+}
+
 /// Adds `resultType` and the server identity to a result (subject to fault modes).
-fn finish_result(state: &AppState, mut result: Value) -> Value {
+pub(crate) fn finish_result(state: &AppState, mut result: Value) -> Value {
     let Some(obj) = result.as_object_mut() else {
         return result;
     };
-    if state.has(F::NoResultType) {
+    if state.has(F::NoResultType)
+        || obj.get("resultType") == Some(&json!(crate::mrtr::OMIT_RESULT_TYPE))
+    {
         obj.remove("resultType");
     } else if state.has(F::BogusResultType) && obj.get("resultType") == Some(&json!("complete")) {
         obj.insert("resultType".into(), json!("done"));
@@ -1098,13 +1358,13 @@ fn json_response(status: StatusCode, body: &Value, content_type: &'static str) -
     (
         status,
         [(header::CONTENT_TYPE, content_type)],
-        body.to_string(),
+        crate::mrtr::wire_text(body),
     )
         .into_response()
 }
 
 fn sse_event(message: &Value) -> String {
-    format!("data: {message}\n\n")
+    format!("data: {}\n\n", crate::mrtr::wire_text(message))
 }
 
 /// An SSE response carrying `messages` (one event each); the stream ends after the last one.

@@ -82,10 +82,53 @@ async fn discover(s: &Server) -> Value {
 }
 
 async fn tools(s: &Server) -> Vec<Value> {
-    s.request("tools/list", json!({})).await.json()["result"]["tools"]
-        .as_array()
-        .unwrap()
-        .clone()
+    s.list_all("tools/list", "tools").await
+}
+
+const LIST_METHODS: [&str; 4] = [
+    "tools/list",
+    "prompts/list",
+    "resources/list",
+    "resources/templates/list",
+];
+
+/// The messages of a `tools/call` SSE answer (empty for a plain JSON answer).
+async fn call_events(s: &Server, params: Value) -> Vec<Value> {
+    let r = s.request("tools/call", params).await;
+    if r.content_type().starts_with("text/event-stream") {
+        r.sse()
+    } else {
+        Vec::new()
+    }
+}
+
+fn progress_of(events: &[Value]) -> Vec<&Value> {
+    events
+        .iter()
+        .filter(|e| e["method"] == "notifications/progress")
+        .collect()
+}
+
+/// Opens a listen stream for tool list changes, runs `tool` (with `meta`), triggers a tool list
+/// change and returns the first message after the ack.
+async fn listen_after(s: &Server, tool: &str, meta: Value) -> Value {
+    let wait = std::time::Duration::from_secs(3);
+    let mut l = s
+        .listen(json!("L"), json!({"toolsListChanged": true}))
+        .await;
+    l.next_message(wait).await.expect("ack");
+    let p = json!({"name": tool, "arguments": {}, "_meta": meta});
+    s.request("tools/call", p).await;
+    s.call_tool("test_trigger_tool_change", json!({})).await;
+    l.next_message(wait).await.expect("a notification")
+}
+
+/// A request with JSON-RPC id `id` (baseline `_meta` merged into `params`).
+async fn request_id(s: &Server, id: Value, method: &str, params: Value) -> Value {
+    let params = with_meta(params);
+    let headers = default_headers(method, &params);
+    let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+    s.post_raw(&headers, body.to_string()).await.json()
 }
 
 async fn tool(s: &Server, name: &str) -> Value {
@@ -948,6 +991,366 @@ async fn probe(s: &Server, fault: &str) -> bool {
                 r.status != 400
             }
         }
+        "later-pages-no-cache-hints" | "cache-scope-differs-on-pages" => {
+            let mut broken = false;
+            for m in LIST_METHODS {
+                let pages = s.list_pages(m).await;
+                assert!(pages.len() >= 2, "{m} is single-page");
+                assert!(pages[0].get("ttlMs").is_some(), "{m} first page");
+                broken |= if fault == "later-pages-no-cache-hints" {
+                    pages
+                        .iter()
+                        .any(|p| p.get("ttlMs").is_none() || p.get("cacheScope").is_none())
+                } else {
+                    pages
+                        .iter()
+                        .any(|p| p["cacheScope"] != pages[0]["cacheScope"])
+                };
+            }
+            broken
+        }
+        "hints-on-input-required" => {
+            let p = json!({"name": "test_missing_capability", "arguments": {},
+                "_meta": caps(json!({"sampling": {}}))});
+            let r = s.request("tools/call", p).await.json();
+            assert_eq!(r["result"]["resultType"], "input_required");
+            r["result"].get("ttlMs").is_some() || r["result"].get("cacheScope").is_some()
+        }
+        "unstable-tool-order" => {
+            let mut lists = Vec::new();
+            for id in 1..=3 {
+                lists.push(
+                    request_id(s, json!(id), "tools/list", json!({})).await["result"]["tools"]
+                        .clone(),
+                );
+            }
+            lists.iter().any(|l| l != &lists[0])
+        }
+        "invalid-cursor-accepted" => {
+            let r = s
+                .request("tools/list", json!({"cursor": "%%garbage%%"}))
+                .await
+                .json();
+            r.get("result").is_some()
+        }
+        "duplicate-items-across-pages" => {
+            let mut dup = false;
+            for (m, field) in [("tools/list", "tools"), ("prompts/list", "prompts")] {
+                let items: Vec<String> = s
+                    .list_all(m, field)
+                    .await
+                    .iter()
+                    .map(|i| i["name"].to_string())
+                    .collect();
+                let unique: HashSet<&String> = items.iter().collect();
+                dup |= unique.len() != items.len();
+            }
+            dup
+        }
+        "cursor-loop" => {
+            // `list_pages` stops once a cursor repeats: a loop shows the first page again.
+            let pages = s.list_pages("prompts/list").await;
+            pages[1..]
+                .iter()
+                .any(|p| p["prompts"] == pages[0]["prompts"])
+        }
+        "progress-without-token" => {
+            let p = json!({"name": "test_tool_with_progress", "arguments": {}});
+            !progress_of(&call_events(s, p).await).is_empty()
+        }
+        "progress-wrong-token" => {
+            let mut wrong = false;
+            for token in [json!("p-1"), json!(41)] {
+                let p = json!({"name": "test_tool_with_progress", "arguments": {},
+                    "_meta": {"progressToken": token}});
+                let events = call_events(s, p).await;
+                let progress = progress_of(&events);
+                assert!(!progress.is_empty());
+                wrong |= progress
+                    .iter()
+                    .any(|e| e["params"]["progressToken"] != token);
+            }
+            wrong
+        }
+        "progress-not-increasing" | "progress-after-response" | "cancelled-on-request-stream" => {
+            let p = json!({"name": "test_tool_with_progress", "arguments": {},
+                "_meta": {"progressToken": 1}});
+            let events = call_events(s, p).await;
+            let progress = progress_of(&events);
+            assert_eq!(progress.len(), 3);
+            match fault {
+                "progress-not-increasing" => progress.windows(2).any(|w| {
+                    w[1]["params"]["progress"].as_f64() <= w[0]["params"]["progress"].as_f64()
+                }),
+                "progress-after-response" => events.last().unwrap().get("result").is_none(),
+                _ => events
+                    .iter()
+                    .any(|e| e["method"] == "notifications/cancelled"),
+            }
+        }
+        "log-without-level" => {
+            let events =
+                call_events(s, json!({"name": "test_logging_tool", "arguments": {}})).await;
+            events
+                .iter()
+                .any(|e| e["method"] == "notifications/message")
+        }
+        "log-below-level" => {
+            let p = json!({"name": "test_logging_tool", "arguments": {},
+                "_meta": {"io.modelcontextprotocol/logLevel": "warning"}});
+            let events = call_events(s, p).await;
+            let levels: Vec<&Value> = events
+                .iter()
+                .filter(|e| e["method"] == "notifications/message")
+                .map(|e| &e["params"]["level"])
+                .collect();
+            assert!(!levels.is_empty());
+            levels.iter().any(|l| *l != "warning" && *l != "error")
+        }
+        "log-on-listen-stream" => {
+            let meta = json!({"io.modelcontextprotocol/logLevel": "debug"});
+            listen_after(s, "test_logging_tool", meta).await["method"] == "notifications/message"
+        }
+        "progress-on-listen-stream" => {
+            let meta = json!({"progressToken": "lp"});
+            listen_after(s, "test_tool_with_progress", meta).await["method"]
+                == "notifications/progress"
+        }
+        "invalid-log-level-accepted" => {
+            let p = json!({"name": "test_logging_tool", "arguments": {},
+                "_meta": {"io.modelcontextprotocol/logLevel": "verbose"}});
+            s.request("tools/call", p).await.status == 200
+        }
+        "logging-undeclared" => {
+            let d = discover(s).await;
+            let p = json!({"name": "test_logging_tool", "arguments": {},
+                "_meta": {"io.modelcontextprotocol/logLevel": "info"}});
+            let logs = call_events(s, p).await;
+            assert!(logs.iter().any(|e| e["method"] == "notifications/message"));
+            d["result"]["capabilities"].get("logging").is_none()
+        }
+        "listen-no-ack" => {
+            let mut l = s
+                .listen(json!("A"), json!({"toolsListChanged": true}))
+                .await;
+            let first = l.next_message(std::time::Duration::from_secs(1)).await;
+            !first.is_some_and(|m| m["method"] == "notifications/subscriptions/acknowledged")
+        }
+        "listen-ack-superset" => {
+            let mut l = s
+                .listen(json!("A"), json!({"promptsListChanged": true}))
+                .await;
+            let ack = l
+                .next_message(std::time::Duration::from_secs(3))
+                .await
+                .unwrap();
+            ack["params"]["notifications"] != json!({"promptsListChanged": true})
+        }
+        "listen-wrong-subscription-id" => {
+            let mut l = s.listen(json!(5), json!({"toolsListChanged": true})).await;
+            let ack = l
+                .next_message(std::time::Duration::from_secs(3))
+                .await
+                .unwrap();
+            ack["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"] != json!(5)
+        }
+        "listen-unrequested-notifications" => {
+            let wait = std::time::Duration::from_secs(3);
+            let mut l = s
+                .listen(json!("A"), json!({"promptsListChanged": true}))
+                .await;
+            l.next_message(wait).await.unwrap();
+            s.call_tool("test_trigger_tool_change", json!({})).await;
+            s.call_tool("test_trigger_prompt_change", json!({})).await;
+            l.next_message(wait).await.unwrap()["method"] == "notifications/tools/list_changed"
+        }
+        "listen-not-supported" => {
+            let l = s.listen(json!("A"), json!({})).await;
+            l.status == 404
+        }
+        "listen-closes-immediately" => {
+            let mut l = s.listen(json!("A"), json!({})).await;
+            l.next_message(std::time::Duration::from_secs(3))
+                .await
+                .unwrap();
+            let more = l.next_item(std::time::Duration::from_millis(1500)).await;
+            more.is_none() && l.ended
+        }
+        "no-change-notifications" => {
+            let wait = std::time::Duration::from_secs(2);
+            let mut l = s
+                .listen(
+                    json!("A"),
+                    json!({"toolsListChanged": true, "resourcesListChanged": true}),
+                )
+                .await;
+            l.next_message(wait).await.unwrap();
+            s.call_tool("test_trigger_tool_change", json!({})).await;
+            s.call_tool("test_trigger_resource_list_change", json!({}))
+                .await;
+            let first = l.next_message(wait).await;
+            let second = l.next_message(wait).await;
+            assert_eq!(
+                first.is_some(),
+                second.is_some(),
+                "only some triggers notify"
+            );
+            first.is_none()
+        }
+        "ignores-disconnect" => {
+            let params = json!({"name": "test_slow_cancellable", "arguments": {"runId": "probe"},
+                "_meta": {"progressToken": "t"}});
+            let mut sse = s.open_stream(json!(1), "tools/call", params).await;
+            sse.next_message(std::time::Duration::from_secs(2))
+                .await
+                .unwrap();
+            drop(sse);
+            tokio::time::sleep(std::time::Duration::from_millis(3600)).await;
+            let st = s
+                .fresh()
+                .call_tool("test_cancellation_status", json!({"runId": "probe"}))
+                .await
+                .json();
+            let st = &st["result"]["structuredContent"];
+            assert_eq!(st["seen"], true);
+            st["completed"] == true && st["cancelled"] == false
+        }
+        "tampered-state-accepted"
+        | "state-replay-accepted"
+        | "input-responses-ignored"
+        | "missing-response-error"
+        | "extra-keys-rejected"
+        | "malformed-responses-accepted"
+        | "decline-crashes"
+        | "state-in-memory" => {
+            const TOOL: &str = "test_input_required_result_request_state";
+            let args = json!({"note": "a"});
+            let p = |extra: Value| {
+                let mut p = json!({"name": TOOL, "arguments": args, "_meta": caps(json!({"elicitation": {}}))});
+                for (k, v) in extra.as_object().cloned().unwrap_or_default() {
+                    p[k] = v;
+                }
+                p
+            };
+            let first = s.request("tools/call", p(json!({}))).await.json();
+            let state = first["result"]["requestState"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            let yes = json!({"confirm": {"action": "accept", "content": {"ok": true}}});
+            let retry = |responses: Value, state: String| {
+                p(json!({"inputResponses": responses, "requestState": state}))
+            };
+            let completes = |r: &Value| r["result"]["resultType"] == "complete";
+            match fault {
+                "tampered-state-accepted" => {
+                    let r = s
+                        .request("tools/call", retry(yes, format!("{state}-TAMPERED")))
+                        .await;
+                    completes(&r.json())
+                }
+                "state-replay-accepted" => {
+                    let mut q = retry(yes.clone(), state.clone());
+                    let tampered = s
+                        .request("tools/call", retry(yes, format!("{state}x")))
+                        .await;
+                    assert_eq!(tampered.code(), -32602, "integrity is still checked");
+                    q["arguments"] = json!({"note": "b"});
+                    completes(&s.request("tools/call", q).await.json())
+                }
+                "input-responses-ignored" => {
+                    let wrong = json!({"wrong_key": {"action": "accept", "content": {}}});
+                    completes(&s.request("tools/call", retry(wrong, state)).await.json())
+                }
+                "missing-response-error" => {
+                    let wrong = json!({"wrong_key": {"action": "accept", "content": {}}});
+                    let r = s.request("tools/call", retry(wrong, state)).await.json();
+                    r.get("error").is_some()
+                }
+                "extra-keys-rejected" => {
+                    let mut more = yes.clone();
+                    more["extra_key"] = json!({"x": 1});
+                    let r = s.request("tools/call", retry(more, state)).await.json();
+                    r.get("error").is_some()
+                }
+                "malformed-responses-accepted" => {
+                    let r = s
+                        .request("tools/call", retry(json!(12345), state))
+                        .await
+                        .json();
+                    completes(&r)
+                }
+                "decline-crashes" => {
+                    let no = json!({"confirm": {"action": "decline"}});
+                    s.request("tools/call", retry(no, state)).await.status >= 500
+                }
+                _ => {
+                    // state-in-memory: the same connection works, another one does not.
+                    let same = s
+                        .request("tools/call", retry(yes.clone(), state.clone()))
+                        .await;
+                    assert!(completes(&same.json()), "{same:?}");
+                    let other = s.fresh().request("tools/call", retry(yes, state)).await;
+                    !completes(&other.json())
+                }
+            }
+        }
+        "input-required-no-result-type" | "duplicate-input-keys" => {
+            let tool = if fault == "duplicate-input-keys" {
+                "test_input_required_result_elicitation"
+            } else {
+                "test_input_required_result_request_state"
+            };
+            let p = json!({"name": tool, "arguments": {},
+                "_meta": caps(json!({"elicitation": {}}))});
+            let r = s.request("tools/call", p).await;
+            let v = r.json();
+            assert!(v["result"]["inputRequests"].is_object(), "{v}");
+            if fault == "duplicate-input-keys" {
+                r.text.matches("\"user_name\":").count() > 1
+            } else {
+                v["result"].get("resultType").is_none()
+            }
+        }
+        "input-required-from-list" => {
+            let p = json!({"_meta": caps(json!({"elicitation": {}, "sampling": {}, "roots": {}}))});
+            let r = s.request("tools/list", p).await.json();
+            assert!(s.request("tools/list", json!({})).await.json()["result"]["tools"].is_array());
+            r["result"]["resultType"] == "input_required"
+        }
+        "undeclared-elicitation-requested" => {
+            let p = json!({"name": "test_input_required_result_capabilities", "arguments": {},
+                "_meta": caps(json!({"sampling": {}}))});
+            let r = s.request("tools/call", p).await.json();
+            r["result"]["inputRequests"]
+                .as_object()
+                .unwrap()
+                .values()
+                .any(|v| v["method"] == "elicitation/create")
+        }
+        "input-required-no-content" => {
+            let p = json!({"name": "test_input_required_result_request_state", "arguments": {},
+                "_meta": caps(json!({"elicitation": {}}))});
+            let r = s.request("tools/call", p).await.json();
+            assert_eq!(r["result"]["resultType"], "input_required", "{r}");
+            r["result"].get("inputRequests").is_none() && r["result"].get("requestState").is_none()
+        }
+        "input-required-stream-left-open" => {
+            let params = json!({"name": "test_input_required_result_elicitation", "arguments": {},
+                "_meta": {"io.modelcontextprotocol/clientCapabilities": {"elicitation": {}},
+                    "progressToken": "p"}});
+            let mut sse = s.open_stream(json!(1), "tools/call", params).await;
+            let wait = std::time::Duration::from_secs(3);
+            loop {
+                let m = sse.next_message(wait).await.expect("final response");
+                if m.get("id").is_some() {
+                    assert_eq!(m["result"]["resultType"], "input_required");
+                    break;
+                }
+            }
+            let more = sse.next_item(std::time::Duration::from_millis(1500)).await;
+            more.is_none() && !sse.ended
+        }
         other => panic!("no probe for fault {other}"),
     }
 }
@@ -963,6 +1366,10 @@ async fn discover_resp_has_session(s: &Server) -> bool {
 async fn every_fault_is_observable_and_absent_without_it() {
     let clean = start(None).await;
     for f in FAULTS {
+        if f.stdio_only() {
+            // Observed over stdio by tests/stdio.rs.
+            continue;
+        }
         assert!(
             !probe(&clean, f.name).await,
             "fault-free server shows {}",

@@ -142,6 +142,7 @@ fn header(out: &mut String, record: &RunRecord, color: bool) {
             Some(f) => format!("{url} (bundled reference server, fault: {f})"),
             None => format!("{url} (bundled reference server)"),
         },
+        Target::Stdio { command } => format!("{command} (stdio)"),
     };
     let _ = writeln!(out, "target:    {target}");
     let server = match &record.server {
@@ -318,6 +319,19 @@ fn exchange_lines(lines: &mut Vec<String>, x: &Exchange) {
             lines.push(format!("< {k}: {v}"));
         }
         body_lines(lines, "< ", &resp.body, resp.truncated);
+    }
+    if let Some(log) = x.stderr.as_deref().filter(|l| !l.trim().is_empty()) {
+        lines.push("server stderr (last lines):".to_string());
+        for l in log
+            .lines()
+            .rev()
+            .take(20)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+        {
+            lines.push(format!("! {l}"));
+        }
     }
     if let Some(err) = &x.transport_error {
         lines.push(format!("transport error after {} ms: {err}", x.elapsed_ms));

@@ -41,12 +41,16 @@ pub enum Target {
     Http { url: String },
     /// The bundled reference server, started in-process for this run.
     Bundled { url: String, fault: Option<String> },
+    /// A server started as a child process, speaking newline-delimited JSON-RPC on stdio.
+    Stdio { command: String },
 }
 
 impl Target {
+    /// The URL, or the command for a stdio target.
     pub fn url(&self) -> &str {
         match self {
             Target::Http { url } | Target::Bundled { url, .. } => url,
+            Target::Stdio { command } => command,
         }
     }
 }
@@ -208,6 +212,9 @@ pub struct Exchange {
     /// Transport failure (timeout, reset, oversized body, ...), when there was one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transport_error: Option<String>,
+    /// For stdio targets: the end of the server's stderr.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stderr: Option<String>,
     pub elapsed_ms: u64,
 }
 

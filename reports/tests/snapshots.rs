@@ -132,6 +132,7 @@ fn fixture() -> RunRecord {
             truncated: false,
         }),
         transport_error: None,
+        stderr: None,
         elapsed_ms: 3,
     });
     fail.curl = Some(format!(
@@ -168,6 +169,7 @@ fn fixture() -> RunRecord {
             truncated: true,
         }),
         transport_error: None,
+        stderr: None,
         elapsed_ms: 5,
     });
     checks.push(warn);
@@ -198,6 +200,7 @@ fn fixture() -> RunRecord {
         request: request("server/discover", "server/discover", discover_body),
         response: None,
         transport_error: Some("timed out after 10000 ms waiting for response headers".into()),
+        stderr: None,
         elapsed_ms: 10000,
     });
     checks.push(err);

@@ -215,3 +215,134 @@ impl Server {
             .await
     }
 }
+
+/// An SSE response read incrementally (listen streams, slow tools).
+pub struct SseReader {
+    pub status: u16,
+    pub headers: HeaderMap,
+    resp: reqwest::Response,
+    buf: String,
+    /// The body ended.
+    pub ended: bool,
+}
+
+/// One SSE event: a comment (`: ...`) or a JSON message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SseItem {
+    Comment(String),
+    Message(Value),
+}
+
+impl SseReader {
+    /// The next event (comments included) within `wait`; `None` on timeout or end of stream.
+    pub async fn next_item(&mut self, wait: std::time::Duration) -> Option<SseItem> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            if let Some(end) = self.buf.find("\n\n") {
+                let event: String = self.buf.drain(..end + 2).collect();
+                let event = event.trim();
+                if let Some(c) = event.strip_prefix(':') {
+                    return Some(SseItem::Comment(c.trim().to_string()));
+                }
+                let data: Vec<&str> = event
+                    .lines()
+                    .filter_map(|l| l.strip_prefix("data:"))
+                    .map(str::trim_start)
+                    .collect();
+                if data.is_empty() {
+                    continue;
+                }
+                return Some(SseItem::Message(
+                    serde_json::from_str(&data.join("\n")).expect("SSE event JSON"),
+                ));
+            }
+            if self.ended {
+                return None;
+            }
+            match tokio::time::timeout_at(deadline, self.resp.chunk()).await {
+                Err(_) => return None,
+                Ok(Ok(Some(chunk))) => self.buf.push_str(std::str::from_utf8(&chunk).unwrap()),
+                Ok(_) => self.ended = true,
+            }
+        }
+    }
+
+    /// The next JSON message within `wait` (comments skipped).
+    pub async fn next_message(&mut self, wait: std::time::Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next_item(left).await? {
+                SseItem::Message(m) => return Some(m),
+                SseItem::Comment(_) => continue,
+            }
+        }
+    }
+}
+
+impl Server {
+    /// Sends a request with default headers and returns the response for incremental reading.
+    pub async fn open_stream(&self, id: Value, method: &str, params: Value) -> SseReader {
+        let params = with_meta(params);
+        let mut req = self
+            .http
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream");
+        for (k, v) in default_headers(method, &params) {
+            req = req.header(k, v);
+        }
+        let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        let resp = req.body(body.to_string()).send().await.expect("send");
+        SseReader {
+            status: resp.status().as_u16(),
+            headers: resp.headers().clone(),
+            resp,
+            buf: String::new(),
+            ended: false,
+        }
+    }
+
+    /// `subscriptions/listen` with request id `id` and filter `notifications`.
+    pub async fn listen(&self, id: Value, notifications: Value) -> SseReader {
+        self.open_stream(
+            id,
+            "subscriptions/listen",
+            json!({"notifications": notifications}),
+        )
+        .await
+    }
+
+    /// Every page of a list method (the page results), following nextCursor; stops after 20
+    /// pages or when a cursor repeats.
+    pub async fn list_pages(&self, method: &str) -> Vec<Value> {
+        let mut pages = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..20 {
+            let params = match &cursor {
+                Some(c) => json!({"cursor": c}),
+                None => json!({}),
+            };
+            let r = self.request(method, params).await.json();
+            let result = r["result"].clone();
+            assert!(result.is_object(), "{method} failed: {r}");
+            let next = result["nextCursor"].as_str().map(String::from);
+            pages.push(result);
+            match next {
+                Some(c) if seen.insert(c.clone()) => cursor = Some(c),
+                _ => break,
+            }
+        }
+        pages
+    }
+
+    /// All items of a list method across its pages.
+    pub async fn list_all(&self, method: &str, field: &str) -> Vec<Value> {
+        self.list_pages(method)
+            .await
+            .iter()
+            .flat_map(|p| p[field].as_array().cloned().unwrap_or_default())
+            .collect()
+    }
+}
