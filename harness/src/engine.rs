@@ -415,14 +415,19 @@ impl Runner {
         } else {
             self.opts.concurrency.max(1)
         };
-        futures_util::stream::iter(scenarios.iter().cloned())
-            .map(|s| {
-                let me = Arc::clone(self);
-                async move { me.run_scenario(&s).await }
-            })
-            .buffered(n)
-            .collect()
-            .await
+        // Unordered, so a scenario that waits (a listen window, a slow tool) does not hold back
+        // the ones behind it; the results are put back in the scenarios' order.
+        let mut results: Vec<(usize, (ScenarioRecord, Vec<CheckRecord>))> =
+            futures_util::stream::iter(scenarios.iter().cloned().enumerate())
+                .map(|(i, s)| {
+                    let me = Arc::clone(self);
+                    async move { (i, me.run_scenario(&s).await) }
+                })
+                .buffer_unordered(n)
+                .collect()
+                .await;
+        results.sort_by_key(|(i, _)| *i);
+        results.into_iter().map(|(_, r)| r).collect()
     }
 
     pub async fn run_scenario(&self, sc: &Scenario) -> (ScenarioRecord, Vec<CheckRecord>) {

@@ -48,7 +48,7 @@ faults! {
     NoServerInfo => "no-server-info", ["STATELESS-07"],
         "Omits io.modelcontextprotocol/serverInfo from result _meta.";
     NoResultType => "no-result-type", ["STATELESS-09"],
-        ["MRTR-02", "MRTR-06", "MRTR-07", "MRTR-09", "MRTR-10", "MRTR-11"],
+        ["MRTR-02", "MRTR-06", "MRTR-07", "MRTR-09", "MRTR-10", "MRTR-11", "MRTR-12", "MRTR-16"],
         "Omits resultType on every result.";
     BogusResultType => "bogus-result-type", ["STATELESS-10"],
         "Sends resultType \"done\" instead of \"complete\".";
@@ -140,13 +140,13 @@ faults! {
         "The results of test_simple_text and the content fixture tools have text blocks without text and other blocks with unknown types (picture, sound, embedded).";
     UnknownToolIsResult => "unknown-tool-is-result", ["TOOLS-08"],
         "An unknown tool yields an isError result instead of a -32602 JSON-RPC error.";
-    ToolErrorAsProtocolError => "tool-error-as-protocol-error", ["TOOLS-09"],
+    ToolErrorAsProtocolError => "tool-error-as-protocol-error", ["TOOLS-09"], ["TOOLS-10"],
         "Tool execution errors (test_error_handling, invalid date in test_validate_input) become JSON-RPC -32603.";
     StructuredOutputMismatch => "structured-output-mismatch", ["TOOLS-11"],
         "test_structured_output's structuredContent violates its outputSchema.";
     BadBase64Image => "bad-base64-image", ["TOOLS-13", "PROMPT-05"],
         "Image and audio data in tool results and prompt messages is \"not base64!!\".";
-    EmptyContentsForMissingResource => "empty-contents-for-missing-resource", ["RES-05"],
+    EmptyContentsForMissingResource => "empty-contents-for-missing-resource", ["RES-05"], ["RES-07"],
         "An unknown resource yields a complete result with contents: [].";
     ResourceNotFoundLegacyCode => "resource-not-found-legacy-code", ["RES-05", "ERR-03"],
         "An unknown resource yields the retired code -32002.";
@@ -358,7 +358,7 @@ faults! {
     StateReplayAccepted => "state-replay-accepted", ["MRTR-08"],
         "requestState's binding to method, name/uri and arguments is not checked (the HMAC tag and expiry still are): a state issued for another tool, prompt or arguments is accepted.";
     InputRequiredNoResultType => "input-required-no-result-type", ["MRTR-02"],
-        ["STATELESS-09", "MRTR-06", "MRTR-07", "MRTR-09", "MRTR-10", "MRTR-11"],
+        ["STATELESS-09", "MRTR-06", "MRTR-07", "MRTR-09", "MRTR-10", "MRTR-11", "MRTR-12"],
         "input_required results lack resultType (complete results keep it); a client cannot tell them apart, so round trips stop after the first round.";
     InputRequiredFromList => "input-required-from-list", ["MRTR-01"],
         "tools/list answers input_required (tool_filter) when the request declares elicitation, sampling or roots and carries no requestState.";
@@ -382,6 +382,20 @@ faults! {
         "test_input_required_result_request_state answers a first call (no inputResponses, no requestState) with input_required carrying neither inputRequests nor requestState.";
     DeclineCrashes => "decline-crashes", ["MRTR-14"],
         "A declined elicitation answer makes the MRTR fixtures fail with HTTP 500 (-32603).";
+    MultiRoundStopsEarly => "multi-round-stops-early", ["MRTR-12"],
+        "test_input_required_result_multi_round completes after the first answered round (step1) instead of asking step2 in a second round.";
+    PromptInputRequiredBroken => "prompt-input-required-broken", ["MRTR-16"],
+        "prompts/get of test_input_required_result_prompt asks user_context, but the retry with the answer gets -32602 instead of completing.";
+    ResourceInputRequiredBroken => "resource-input-required-broken", ["MRTR-16"],
+        "resources/read of test://input-required asks greeting, but the retry with the answer gets -32602 instead of completing.";
+    PathTraversalServed => "path-traversal-served", ["RES-07"],
+        "resources/read of a URI containing .. or %2e%2e returns a complete result with fake /etc/passwd contents instead of an error.";
+    PathTraversalCrash => "path-traversal-crash", ["RES-07"],
+        "resources/read of a URI containing .. or %2e%2e fails with HTTP 500 (-32603).";
+    Robustness500 => "robustness-500", ["TOOLS-10"],
+        "test_validate_input with arguments violating its inputSchema (arguments not an object, date missing, not a string or longer than 1 KiB) answers HTTP 500 (-32603).";
+    InvalidInputAccepted => "invalid-input-accepted", ["TOOLS-10"],
+        "test_validate_input with arguments violating its inputSchema (arguments not an object, date missing, not a string or longer than 1 KiB) completes successfully (isError false).";
 }
 
 impl FaultKind {

@@ -304,6 +304,11 @@ pub fn call_tool(ctx: &Ctx) -> Outcome {
     let Some(name) = ctx.params.get("name").and_then(Value::as_str) else {
         return RpcError::invalid_params("params.name must be a string").into();
     };
+    if name == "test_validate_input"
+        && let Some(out) = validate_input_fault(ctx)
+    {
+        return out;
+    }
     let args = match ctx.params.get("arguments") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(m)) => m.clone(),
@@ -631,6 +636,43 @@ fn streaming_elicitation(ctx: &Ctx) -> Outcome {
     mrtr::streaming_elicitation(ctx, before, ctx.has(F::BadInputRequest))
 }
 
+/// `robustness-500` / `invalid-input-accepted`: what test_validate_input does with arguments
+/// that violate its inputSchema (`None`: no such fault, or valid arguments).
+fn validate_input_fault(ctx: &Ctx) -> Option<Outcome> {
+    if !ctx.has(F::Robustness500) && !ctx.has(F::InvalidInputAccepted) {
+        return None;
+    }
+    let violates = match ctx.params.get("arguments") {
+        None | Some(Value::Null) => true,
+        Some(Value::Object(m)) => m
+            .get("date")
+            .and_then(Value::as_str)
+            .is_none_or(|d| d.len() > 1024),
+        Some(_) => true,
+    };
+    if !violates {
+        return None;
+    }
+    if ctx.has(F::Robustness500) {
+        return Some(
+            RpcError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                crate::rpc::INTERNAL_ERROR,
+                "panic while parsing arguments.date",
+            )
+            .into(),
+        );
+    }
+    let mut result = complete_tool(vec![text("Date accepted")]);
+    result["isError"] = json!(false);
+    Some(Outcome::Result(result))
+}
+
+/// Whether a resource URI tries to climb out of the served tree (`..`, `%2e%2e`).
+fn is_traversal(uri: &str) -> bool {
+    uri.contains("..") || uri.to_ascii_lowercase().contains("%2e%2e")
+}
+
 fn validate_input(ctx: &Ctx, args: &Map<String, Value>) -> Outcome {
     let Some(date) = args.get("date").and_then(Value::as_str) else {
         return RpcError::invalid_params("arguments.date is required and must be a string").into();
@@ -921,6 +963,20 @@ pub fn read_resource(ctx: &Ctx) -> Result<Value, RpcError> {
     }
     if uri == mrtr::RESOURCE {
         return mrtr::read_resource(ctx, |r| list_cache_hints(ctx, r));
+    }
+    if is_traversal(uri) && ctx.has(F::PathTraversalCrash) {
+        return Err(RpcError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            crate::rpc::INTERNAL_ERROR,
+            format!("cannot open {uri}"),
+        ));
+    }
+    if is_traversal(uri) && ctx.has(F::PathTraversalServed) {
+        let mut result = json!({"resultType": "complete", "contents": [
+            {"uri": uri, "mimeType": "text/plain", "text": "root:x:0:0:root:/root:/bin/sh\n"}
+        ]});
+        list_cache_hints(ctx, &mut result);
+        return Ok(result);
     }
     let contents = match uri {
         "test://static-text" => {

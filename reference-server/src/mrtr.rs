@@ -852,6 +852,9 @@ fn multi_round_tool(m: &Mrtr) -> Result<Value, RpcError> {
             unreachable!()
         };
         let name = value_text(&name, "stranger");
+        if m.has(F::MultiRoundStopsEarly) {
+            return Ok(complete_tool(format!("Hello, {name} (1 answered round).")));
+        }
         return Ok(m.ask(vec![("step2", step2())], json!({"round": 2, "name": name})));
     }
     let name = m
@@ -984,6 +987,11 @@ pub fn get_prompt(ctx: &Ctx) -> Result<Value, RpcError> {
             json!({}),
         ));
     };
+    if m.has(F::PromptInputRequiredBroken) {
+        return Err(RpcError::invalid_params(
+            "prompts/get does not accept inputResponses",
+        ));
+    }
     let text_for = match elicited(&m, "user_context", &answer, "context")? {
         Elicited::Accepted(c) => format!("Answer using this context: {}", value_text(&c, "(none)")),
         _ => "No context was provided; answer without one.".to_string(),
@@ -1012,6 +1020,11 @@ pub fn read_resource(ctx: &Ctx, hints: impl FnOnce(&mut Value)) -> Result<Value,
             json!({}),
         ));
     };
+    if m.has(F::ResourceInputRequiredBroken) {
+        return Err(RpcError::invalid_params(
+            "resources/read does not accept inputResponses",
+        ));
+    }
     let body = match elicited(&m, "greeting", &answer, "greeting")? {
         Elicited::Accepted(g) => format!("{}, reader!", value_text(&g, "Hello")),
         _ => "Hello, reader! (no greeting was chosen)".to_string(),

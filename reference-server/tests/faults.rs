@@ -1351,6 +1351,74 @@ async fn probe(s: &Server, fault: &str) -> bool {
             let more = sse.next_item(std::time::Duration::from_millis(1500)).await;
             more.is_none() && !sse.ended
         }
+        "multi-round-stops-early" => {
+            let p = |extra: Value| {
+                let mut p = json!({"name": "test_input_required_result_multi_round", "arguments": {},
+                    "_meta": caps(json!({"elicitation": {}}))});
+                for (k, v) in extra.as_object().cloned().unwrap_or_default() {
+                    p[k] = v;
+                }
+                p
+            };
+            let first = s.request("tools/call", p(json!({}))).await.json();
+            assert_eq!(first["result"]["resultType"], "input_required", "{first}");
+            let state = first["result"]["requestState"].clone();
+            let answer = json!({"step1": {"action": "accept", "content": {"name": "Ada"}}});
+            let second = s
+                .request(
+                    "tools/call",
+                    p(json!({"inputResponses": answer, "requestState": state})),
+                )
+                .await
+                .json();
+            second["result"]["resultType"] == "complete"
+        }
+        "prompt-input-required-broken" | "resource-input-required-broken" => {
+            let (method, mut p, key, answer) = if fault == "prompt-input-required-broken" {
+                (
+                    "prompts/get",
+                    json!({"name": "test_input_required_result_prompt", "arguments": {}}),
+                    "user_context",
+                    json!({"action": "accept", "content": {"context": "tests"}}),
+                )
+            } else {
+                (
+                    "resources/read",
+                    json!({"uri": "test://input-required"}),
+                    "greeting",
+                    json!({"action": "accept", "content": {"greeting": "Hi"}}),
+                )
+            };
+            p["_meta"] = caps(json!({"elicitation": {}}));
+            let first = s.request(method, p.clone()).await.json();
+            assert_eq!(first["result"]["resultType"], "input_required", "{first}");
+            p["requestState"] = first["result"]["requestState"].clone();
+            p["inputResponses"] = json!({key: answer});
+            let r = s.request(method, p).await.json();
+            r["error"]["code"] == -32602
+        }
+        "path-traversal-served" | "path-traversal-crash" => {
+            let p = json!({"uri": "test://static-text/../../../etc/passwd"});
+            let r = s.request("resources/read", p).await;
+            if fault == "path-traversal-crash" {
+                r.status >= 500
+            } else {
+                r.json()["result"]["contents"].is_array()
+            }
+        }
+        "robustness-500" | "invalid-input-accepted" => {
+            let p = json!({"name": "test_validate_input", "arguments": {"date": 20300101}});
+            let r = s.request("tools/call", p).await;
+            let ok = json!({"name": "test_validate_input", "arguments": {"date": "2000-01-01"}});
+            let past = s.request("tools/call", ok).await.json();
+            assert_eq!(past["result"]["isError"], true, "{past}");
+            if fault == "robustness-500" {
+                r.status >= 500
+            } else {
+                let v = r.json();
+                v["result"]["resultType"] == "complete" && v["result"]["isError"] != true
+            }
+        }
         other => panic!("no probe for fault {other}"),
     }
 }
