@@ -23,6 +23,14 @@ pub enum Judgement {
     Error(String),
 }
 
+/// The methods the tasks extension defines under its reserved prefixes.
+const RESERVED_DEFINED: &[&str] = &[
+    "tasks/get",
+    "tasks/update",
+    "tasks/cancel",
+    "notifications/tasks",
+];
+
 /// Everything a check may look at.
 pub struct Ctx<'a> {
     pub outcome: &'a HttpOutcome,
@@ -340,6 +348,34 @@ pub fn evaluate(e: &Expectation, ctx: &Ctx) -> Judgement {
     if let Some(s) = &e.stream {
         return stream_check(s, ctx);
     }
+    if e.reserved_names.is_some() {
+        if ctx.outcome.response.is_none() {
+            return no_response(ctx, "messages to scan for reserved names".into());
+        }
+        let misused: Vec<String> = ctx
+            .wire
+            .messages
+            .iter()
+            .filter_map(|m| m.value.as_ref().ok())
+            .filter_map(|v| v.get("method").and_then(|m| m.as_str()))
+            .filter(|m| {
+                (m.starts_with("tasks/") || m.starts_with("notifications/tasks"))
+                    && !RESERVED_DEFINED.contains(m)
+            })
+            .map(String::from)
+            .collect();
+        return if misused.is_empty() {
+            pass(format!(
+                "{} message(s), no undefined method under a reserved prefix",
+                ctx.wire.messages.len()
+            ))
+        } else {
+            fail(
+                "methods under `tasks/` and `notifications/tasks` only as the tasks extension defines them",
+                format!("sent: {}", misused.join(", ")),
+            )
+        };
+    }
     if e.no_duplicate_keys.is_some() {
         let Some(m) = ctx.wire.final_msg() else {
             return match &ctx.outcome.error {
@@ -456,7 +492,9 @@ pub fn schema_problems(ctx: &Ctx) -> Vec<(usize, String, String)> {
             }
         };
         let errors = if Some(i) == ctx.wire.final_index {
-            mcpcheck_schemas::validate_response(method, v)
+            let declared = declared_extensions(ctx);
+            let declared: Vec<&str> = declared.iter().map(|s| s.as_str()).collect();
+            mcpcheck_schemas::validate_response_declared(method, v, &declared)
         } else {
             mcpcheck_schemas::validate_notification(v)
         };
@@ -465,6 +503,19 @@ pub fn schema_problems(ctx: &Ctx) -> Vec<(usize, String, String)> {
         }
     }
     out
+}
+
+/// The extensions the request declared in `_meta` clientCapabilities (a `task` handle is valid
+/// only for a `tools/call` that declared the tasks extension).
+pub fn declared_extensions(ctx: &Ctx) -> Vec<String> {
+    serde_json::from_slice::<Value>(&ctx.outcome.request.body)
+        .ok()
+        .and_then(|b| {
+            b.pointer("/params/_meta/io.modelcontextprotocol~1clientCapabilities/extensions")
+                .and_then(|e| e.as_object())
+                .map(|e| e.keys().cloned().collect())
+        })
+        .unwrap_or_default()
 }
 
 pub fn summarize(problems: &[(usize, String, String)]) -> String {
@@ -1101,6 +1152,12 @@ fn json_check(j: &JsonSpec, ctx: &Ctx) -> Judgement {
             let Some(v) = m.json() else {
                 return fail("a JSON first message", crate::util::clip(&m.text, 160));
             };
+            if j.if_present == Some(true) && v.pointer(&j.pointer).is_none() {
+                return pass(format!(
+                    "first message: {} absent (checked only when present)",
+                    j.pointer
+                ));
+            }
             match json_condition(j, v.pointer(&j.pointer)) {
                 Ok(a) => pass(format!("first message: {a}")),
                 Err((e, a)) => fail(format!("first message: {e}"), a),
@@ -1113,10 +1170,15 @@ fn json_check(j: &JsonSpec, ctx: &Ctx) -> Judgement {
                 .iter()
                 .filter(|m| j.selector != MessageSelector::EveryNotification || m.is_notification())
                 .filter_map(|m| m.json())
+                // `if_present`: only the messages that have the value are judged.
+                .filter(|v| j.if_present != Some(true) || v.pointer(&j.pointer).is_some())
                 .collect();
             if msgs.is_empty() {
                 if j.selector == MessageSelector::EveryNotification {
                     return pass("no notifications to judge");
+                }
+                if j.if_present == Some(true) && j.selector == MessageSelector::Every {
+                    return pass(format!("no message has {}", j.pointer));
                 }
                 return fail("JSON-RPC messages", describe_final(ctx.outcome, ctx.wire));
             }

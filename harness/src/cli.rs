@@ -49,8 +49,10 @@ pub enum Command {
 #[derive(clap::Args, Debug, Default)]
 pub struct RunArgs {
     /// Streamable HTTP endpoint of the server under test, e.g. http://127.0.0.1:3000/mcp.
-    #[arg(long)]
-    pub url: Option<String>,
+    /// Give it several times for instances of one server behind shared state: each scenario's
+    /// requests then go to them in turn, and the multi-instance scenarios run.
+    #[arg(long = "url", value_name = "URL")]
+    pub url: Vec<String>,
     /// A server that speaks stdio: this command is started as a child process (split like a
     /// shell would, without running one), e.g. --stdio 'python3 server.py --flag'.
     #[arg(long, conflicts_with = "url")]
@@ -299,6 +301,7 @@ pub async fn run_to_record(args: &RunArgs) -> Result<(RunRecord, String), (i32, 
 
     // The target: a stdio command, a URL, or the bundled reference server started here.
     let mut bundled = None;
+    let mut more_urls: Vec<String> = Vec::new();
     let mut stdio = None;
     let url = if let Some(cmd) = &args.stdio {
         if args.fault.is_some() {
@@ -327,18 +330,24 @@ pub async fn run_to_record(args: &RunArgs) -> Result<(RunRecord, String), (i32, 
         });
         format!("stdio:{cmd}")
     } else {
-        match args.url.clone().or(config.url.clone()) {
-            Some(u) => {
-                let parsed = url::Url::parse(&u)
-                    .map_err(|e| (EXIT_USAGE, format!("error: --url {u:?}: {e}")))?;
-                if !matches!(parsed.scheme(), "http" | "https") {
-                    return Err((
-                        EXIT_USAGE,
-                        format!("error: --url {u:?}: only http and https are supported"),
-                    ));
-                }
-                u
+        let urls = if args.url.is_empty() {
+            config.url.iter().cloned().collect()
+        } else {
+            args.url.clone()
+        };
+        for u in &urls {
+            let parsed =
+                url::Url::parse(u).map_err(|e| (EXIT_USAGE, format!("error: --url {u:?}: {e}")))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err((
+                    EXIT_USAGE,
+                    format!("error: --url {u:?}: only http and https are supported"),
+                ));
             }
+        }
+        more_urls = urls.iter().skip(1).cloned().collect();
+        match urls.first().cloned() {
+            Some(u) => u,
             None => {
                 let fault = match &args.fault {
                     Some(name) => Some(mcpcheck_reference_server::fault_by_name(name).ok_or_else(|| {
@@ -375,11 +384,17 @@ pub async fn run_to_record(args: &RunArgs) -> Result<(RunRecord, String), (i32, 
             url: url.clone(),
             fault: args.fault.clone(),
         },
+        (None, None) if !more_urls.is_empty() => Target::Instances {
+            urls: std::iter::once(url.clone())
+                .chain(more_urls.iter().cloned())
+                .collect(),
+        },
         (None, None) => Target::Http { url: url.clone() },
     };
     let transport = Transport::new(tc).map_err(|e| (EXIT_USAGE, format!("error: {e}")))?;
     let opts = RunOptions {
         url: url.clone(),
+        more_urls,
         strict: args.strict,
         concurrency: args.concurrency,
         fixtures: config

@@ -18,8 +18,8 @@ use serde_json::{Map, Value, json};
 use crate::catalogue::Catalogue;
 use crate::checks::{self, Ctx, Judgement};
 use crate::scenario::{
-    ConnectionMode, Expectation, ListenSpec, PagesSpec, PaginateSpec, RawSpec, RequestSpec,
-    Requirement, RespondSpec, Scenario, Step, check_id,
+    ConnectionMode, Expectation, ListenSpec, PagesSpec, PaginateSpec, PollSelector, PollSpec,
+    RawSpec, RequestSpec, Requirement, RespondSpec, Scenario, Step, check_id,
 };
 use crate::transport::{HttpOutcome, HttpRequest, StreamTap, Transport};
 use crate::util::{clip, shell_quote};
@@ -36,6 +36,9 @@ const RECORD_BODY_LIMIT: usize = 8 * 1024;
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     pub url: String,
+    /// More instances of the same server (`--url` given several times): each scenario's
+    /// requests go to `url` and these in turn.
+    pub more_urls: Vec<String>,
     pub strict: bool,
     pub concurrency: usize,
     /// Official fixture name → the server's own name.
@@ -49,10 +52,18 @@ pub struct RunOptions {
 }
 
 impl RunOptions {
+    /// Every instance: `url` first.
+    pub fn urls(&self) -> Vec<&str> {
+        std::iter::once(self.url.as_str())
+            .chain(self.more_urls.iter().map(|s| s.as_str()))
+            .collect()
+    }
+
     /// Defaults for a run against `url`.
     pub fn new(url: impl Into<String>) -> RunOptions {
         RunOptions {
             url: url.into(),
+            more_urls: Vec::new(),
             strict: false,
             concurrency: 8,
             fixtures: BTreeMap::new(),
@@ -389,6 +400,18 @@ impl Runner {
                 (t != ours)
                     .then(|| format!("the scenario is for {t} servers; this target speaks {ours}"))
             }
+            Requirement::Instances(n) => {
+                let have = if self.stdio.is_some() {
+                    1
+                } else {
+                    self.opts.urls().len()
+                };
+                (have < *n).then(|| {
+                    format!(
+                        "the scenario needs {n} instances of the server (give --url {n} times); this run has {have}"
+                    )
+                })
+            }
             Requirement::Tool(t) => find_in(&p.tools, "name", self.map_fixture(t), "tool"),
             Requirement::Prompt(n) => find_in(&p.prompts, "name", self.map_fixture(n), "prompt"),
             Requirement::Resource(u) => {
@@ -439,6 +462,7 @@ impl Runner {
             .collect();
         let mut checks = Vec::new();
         let mut reason = None;
+        let mut gated = false;
         if !unmet.is_empty() {
             let why = format!("not applicable: {}", unmet.join("; "));
             for step in &sc.steps {
@@ -458,8 +482,81 @@ impl Runner {
             reason = Some(why);
         } else {
             let mut ctx = ScenarioState::new(sc, self);
+            // Notifications reach a listen stream only from its own instance, and a cut stream
+            // cancels only there: such scenarios stay on one instance.
+            let n = self.opts.urls().len();
+            if n > 1
+                && sc.steps.iter().any(|s| {
+                    s.listen.is_some()
+                        || s.request
+                            .as_ref()
+                            .is_some_and(|r| r.disconnect_after.is_some())
+                })
+            {
+                let h = sc.id.value.bytes().map(usize::from).sum::<usize>();
+                ctx.pinned = Some(h % n);
+            }
+            let mut halted: Option<String> = None;
             for step in &sc.steps {
+                if let Some(why) = &halted {
+                    for e in &step.expect {
+                        checks.push(self.record(
+                            sc,
+                            step,
+                            &e.value,
+                            Status::NotApplicable,
+                            why.clone(),
+                            None,
+                            None,
+                            None,
+                        ));
+                    }
+                    continue;
+                }
+                let before = checks.len();
                 self.run_step(sc, step, &mut ctx, &mut checks).await;
+                let gates: Vec<String> = step
+                    .expect
+                    .iter()
+                    .filter(|e| e.value.precondition)
+                    .map(|e| check_id(&step.name.value, &e.value))
+                    .collect();
+                let failed_gate = checks[before..]
+                    .iter()
+                    .find(|r| {
+                        gates.contains(&r.id) && matches!(r.status, Status::Fail | Status::Warn)
+                    })
+                    .map(|r| {
+                        format!(
+                            "not applicable: precondition {:?} does not hold: {}",
+                            r.id,
+                            r.actual.clone().unwrap_or_else(|| r.message.clone())
+                        )
+                    });
+                if let Some(why) = failed_gate {
+                    // The step's own checks assumed the gate; the automatic schema check of
+                    // what did arrive still stands.
+                    let explicit: Vec<String> = step
+                        .expect
+                        .iter()
+                        .map(|e| check_id(&step.name.value, &e.value))
+                        .collect();
+                    for rec in &mut checks[before..] {
+                        if explicit.contains(&rec.id) {
+                            rec.status = Status::NotApplicable;
+                            rec.message = why.clone();
+                            rec.exchange = None;
+                            rec.curl = None;
+                        }
+                    }
+                    halted = Some(why);
+                }
+            }
+            // A scenario stopped by its precondition is not applicable unless something that
+            // was judged went wrong (a passing schema check alone is no verdict on it).
+            if halted.is_some() && worst(&checks) == Status::Pass {
+                gated = true;
+                reason = halted;
             }
             // Streams never awaited are closed with the scenario.
             for (_, run) in std::mem::take(&mut ctx.listens) {
@@ -468,7 +565,11 @@ impl Runner {
                 }
             }
         }
-        let status = worst(&checks);
+        let status = if gated {
+            Status::NotApplicable
+        } else {
+            worst(&checks)
+        };
         if reason.is_none() && status == Status::Error {
             reason = checks
                 .iter()
@@ -594,6 +695,16 @@ impl Runner {
             self.judge(sc, step, st, &exchanges, Some(&walk), out);
             let doc = json!({"items": walk.items, "pages": exchanges.len()});
             self.capture(step, st, Some(&doc));
+            return;
+        }
+        if let (Some(r), Some(p)) = (&step.request, &step.poll) {
+            let run = match self.run_poll(r, p, st).await {
+                Ok(x) => x,
+                Err(why) => return self.step_error(sc, step, why, out),
+            };
+            self.judge_poll(sc, step, st, &run, out);
+            let last = run.last_poll().and_then(|x| x.wire.final_json().cloned());
+            self.capture(step, st, last.as_ref());
             return;
         }
         if let (Some(r), Some(resp)) = (&step.request, &step.respond) {
@@ -738,6 +849,308 @@ impl Runner {
             spec.id = None;
         }
         Ok(rounds)
+    }
+
+    /// Sends the request again and again until `until` holds on its answer, an attempt gets
+    /// no result, or a bound is reached; meanwhile answers a task's input requests with
+    /// `tasks/update` when asked to. Waits follow the server's `pollIntervalMs`.
+    async fn run_poll(
+        &self,
+        r: &RequestSpec,
+        p: &PollSpec,
+        st: &mut ScenarioState,
+    ) -> Result<PollRun, String> {
+        let start = Instant::now();
+        let max_attempts = p.max_attempts.unwrap_or(100).max(1);
+        let max_ms = p.max_ms.unwrap_or(15_000);
+        let state_ptr = p.state.clone().unwrap_or_else(|| "/result/status".into());
+        let task_id = match &r.params {
+            Some(params) => match st.interpolate(&Value::Object(params.clone()))? {
+                Value::Object(o) => o.get("taskId").cloned(),
+                _ => None,
+            },
+            None => None,
+        };
+        let mut until = p.until.clone();
+        st.interpolate_json_spec(&mut until)?;
+        let mut run = PollRun::default();
+        let mut seen: BTreeMap<String, Value> = BTreeMap::new();
+        let mut answered: BTreeMap<String, Value> = BTreeMap::new();
+        let mut updates = 0usize;
+        loop {
+            let (req, method, sent_id, mode) = self.build_request(r, st)?;
+            let outcome = self.send_on(req, mode, st).await;
+            let ex = Exchanged::new(outcome, method, sent_id, false);
+            let fin = ex.wire.final_json().cloned();
+            let result = fin.as_ref().and_then(|v| v.get("result")).cloned();
+            let desc = crate::wire::describe_final(&ex.outcome, &ex.wire);
+            run.states
+                .push(fin.as_ref().and_then(|v| v.pointer(&state_ptr)).cloned());
+            run.exchanges.push((PollKind::Poll, ex));
+            let attempts = run.attempts();
+            let Some(result) = result else {
+                run.end = format!("attempt {attempts} got no result: {desc}");
+                break;
+            };
+            if let Some(requests) = result.get("inputRequests").and_then(|r| r.as_object()) {
+                for (k, v) in requests {
+                    if answered.contains_key(k) && run.key_problem.is_none() {
+                        run.key_problem = Some(format!(
+                            "key {k:?} came back in attempt {attempts} after it was answered"
+                        ));
+                    }
+                    if let Some(before) = seen.get(k)
+                        && before != v
+                        && run.key_problem.is_none()
+                    {
+                        run.key_problem = Some(format!(
+                            "key {k:?} named another request in attempt {attempts}: {} became {}",
+                            clip(&before.to_string(), 120),
+                            clip(&v.to_string(), 120)
+                        ));
+                    }
+                    seen.insert(k.clone(), v.clone());
+                }
+            }
+            let found = fin.as_ref().and_then(|v| v.pointer(&until.pointer));
+            if checks::json_condition(&until, found).is_ok() {
+                run.reached = true;
+                break;
+            }
+            if attempts >= max_attempts {
+                run.end = format!("{attempts} attempts (max_attempts) without the condition");
+                break;
+            }
+            let elapsed = start.elapsed().as_millis() as u64;
+            if elapsed >= max_ms {
+                run.end = format!("{elapsed} ms (max_ms {max_ms}) without the condition");
+                break;
+            }
+            if let Some(a) = &p.answer
+                && result.get("status").and_then(|s| s.as_str()) == Some("input_required")
+                && updates < a.max_updates.unwrap_or(10)
+                && let Some(requests) = result.get("inputRequests").and_then(|r| r.as_object())
+            {
+                let mut responses = Map::new();
+                for (key, request) in requests {
+                    if answered.contains_key(key)
+                        || a.max_keys.is_some_and(|m| responses.len() >= m)
+                    {
+                        continue;
+                    }
+                    let answer = a
+                        .answers
+                        .get(key)
+                        .cloned()
+                        .or_else(|| {
+                            let m = request.get("method").and_then(|m| m.as_str())?;
+                            a.by_method.get(m).cloned()
+                        })
+                        .or_else(|| generic_answer(request));
+                    if let Some(answer) = answer {
+                        responses.insert(key.clone(), st.interpolate(&answer)?);
+                        answered.insert(key.clone(), request.clone());
+                    }
+                }
+                if !responses.is_empty() {
+                    updates += 1;
+                    let mut params = Map::new();
+                    if let Some(id) = &task_id {
+                        params.insert("taskId".into(), id.clone());
+                    }
+                    params.insert("inputResponses".into(), Value::Object(responses));
+                    let spec = RequestSpec {
+                        method: "tasks/update".into(),
+                        params: Some(params),
+                        meta: r.meta.clone(),
+                        capabilities: r.capabilities.clone(),
+                        connection: r.connection,
+                        ..Default::default()
+                    };
+                    let (req, method, sent_id, mode) = self.build_request(&spec, st)?;
+                    let outcome = self.send_on(req, mode, st).await;
+                    run.exchanges.push((
+                        PollKind::Update,
+                        Exchanged::new(outcome, method, sent_id, false),
+                    ));
+                    // The answer may change the state at once: look again without waiting.
+                    continue;
+                }
+            }
+            let hint = result.get("pollIntervalMs").and_then(|v| v.as_u64());
+            let wait = p.interval_ms.or(hint).unwrap_or(100).clamp(1, 5_000);
+            let wait = wait.min(max_ms.saturating_sub(elapsed)).max(1);
+            tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+        }
+        run.elapsed_ms = start.elapsed().as_millis() as u64;
+        run.keys_seen = seen.len();
+        run.keys_answered = answered.len();
+        Ok(run)
+    }
+
+    /// Judges a poll: `poll`, `task_transitions` and `input_keys` on the whole run, other checks
+    /// on the attempt(s) `on`/`round` selects, the schema on every exchange.
+    fn judge_poll(
+        &self,
+        sc: &Scenario,
+        step: &Step,
+        st: &ScenarioState,
+        run: &PollRun,
+        out: &mut Vec<CheckRecord>,
+    ) {
+        let polls: Vec<&Exchanged> = run.of(PollKind::Poll);
+        let updates: Vec<&Exchanged> = run.of(PollKind::Update);
+        let last = polls.last().map(|x| &x.outcome);
+        let summary = run.summary();
+        for e in &step.expect {
+            let x = match st.interpolate_expectation(&e.value) {
+                Ok(x) => x,
+                Err(why) => {
+                    out.push(self.judged(sc, step, &e.value, Judgement::Error(why), last));
+                    continue;
+                }
+            };
+            if let Some(pc) = &x.poll {
+                let j = if run.reached == pc.reached {
+                    Judgement::Pass {
+                        actual: summary.clone(),
+                    }
+                } else {
+                    Judgement::Fail {
+                        expected: if pc.reached {
+                            "the poll condition to hold within the bounds".into()
+                        } else {
+                            "the poll condition never to hold".into()
+                        },
+                        actual: if run.reached {
+                            summary.clone()
+                        } else {
+                            format!("{summary}; stopped after {}", run.end)
+                        },
+                    }
+                };
+                out.push(self.judged(sc, step, &x, j, last));
+                continue;
+            }
+            if let Some(t) = &x.task_transitions {
+                let states: Vec<Option<Value>> = run.states.clone();
+                let j = judge_transitions(t.from.as_ref(), &states, "attempt");
+                out.push(self.judged(sc, step, &x, j, last));
+                continue;
+            }
+            if x.input_keys.is_some() {
+                let j = match &run.key_problem {
+                    None => Judgement::Pass {
+                        actual: format!(
+                            "{} input key(s) seen, {} answered; none changed or came back",
+                            run.keys_seen, run.keys_answered
+                        ),
+                    },
+                    Some(p) => Judgement::Fail {
+                        expected: "each inputRequests key names one request and does not come back once answered".into(),
+                        actual: p.clone(),
+                    },
+                };
+                out.push(self.judged(sc, step, &x, j, last));
+                continue;
+            }
+            let (pool, what): (Vec<(usize, &Exchanged)>, &str) =
+                match (x.on.unwrap_or_default(), x.round) {
+                    (PollSelector::EveryUpdate, _) => {
+                        (updates.iter().copied().enumerate().collect(), "update")
+                    }
+                    (_, Some(n)) => (
+                        polls
+                            .get(n.saturating_sub(1))
+                            .map(|p| (n.saturating_sub(1), *p))
+                            .into_iter()
+                            .collect(),
+                        "attempt",
+                    ),
+                    (PollSelector::Every, None) => {
+                        (polls.iter().copied().enumerate().collect(), "attempt")
+                    }
+                    (PollSelector::First, None) => (
+                        polls.first().map(|p| (0, *p)).into_iter().collect(),
+                        "attempt",
+                    ),
+                    (PollSelector::Last, None) => (
+                        polls
+                            .last()
+                            .map(|p| (polls.len() - 1, *p))
+                            .into_iter()
+                            .collect(),
+                        "attempt",
+                    ),
+                };
+            let total = if what == "update" {
+                updates.len()
+            } else {
+                polls.len()
+            };
+            if pool.is_empty() {
+                let why = match (what, x.round) {
+                    ("update", _) => "the poll sent no tasks/update".to_string(),
+                    (_, Some(n)) => format!("the poll made {} attempt(s), not {n}", polls.len()),
+                    _ => "nothing was exchanged".into(),
+                };
+                let j = if x.round.is_some() {
+                    Judgement::Fail {
+                        expected: format!("an attempt {}", x.round.unwrap_or(0)),
+                        actual: format!("{why} ({summary})"),
+                    }
+                } else {
+                    out.push(self.record(
+                        sc,
+                        step,
+                        &x,
+                        Status::NotApplicable,
+                        why,
+                        None,
+                        None,
+                        None,
+                    ));
+                    continue;
+                };
+                out.push(self.judged(sc, step, &x, j, last));
+                continue;
+            }
+            let mut verdict: Option<(Judgement, &Exchanged)> = None;
+            let mut not_applicable = None;
+            for (i, ex) in &pool {
+                let ctx = self.ctx(ex);
+                if let Some(why) = checks::not_applicable(&x, &ctx) {
+                    not_applicable.get_or_insert(why);
+                    continue;
+                }
+                let j = checks::evaluate(&x, &ctx);
+                let bad = !matches!(j, Judgement::Pass { .. });
+                let j = if total > 1 {
+                    label(j, what, i + 1, total)
+                } else {
+                    j
+                };
+                verdict = Some((j, ex));
+                if bad {
+                    break;
+                }
+            }
+            match verdict {
+                Some((j, ex)) => out.push(self.judged(sc, step, &x, j, Some(&ex.outcome))),
+                None => out.push(self.record(
+                    sc,
+                    step,
+                    &x,
+                    Status::NotApplicable,
+                    not_applicable.unwrap_or_else(|| "nothing was exchanged".into()),
+                    None,
+                    None,
+                    None,
+                )),
+            }
+        }
+        let all: Vec<Exchanged> = run.exchanges.iter().map(|(_, x)| x.clone()).collect();
+        self.wire_schema_check(sc, step, &all, out);
     }
 
     /// Judges a round trip: each check on its `round` (default the last), the schema on all.
@@ -902,6 +1315,34 @@ impl Runner {
                 out.push(self.judged(sc, step, &x, j, exchanges.get(i).map(|x| &x.outcome)));
                 continue;
             }
+            if let Some(t) = &x.task_transitions {
+                // Outside `poll` steps: the states the `notifications/tasks` reported.
+                let states: Vec<Option<Value>> = exchanges
+                    .iter()
+                    .flat_map(|x| x.wire.messages.iter())
+                    .filter_map(|m| m.json())
+                    .filter(|v| {
+                        v.get("method").and_then(|m| m.as_str()) == Some("notifications/tasks")
+                    })
+                    .map(|v| v.pointer("/params/status").cloned())
+                    .collect();
+                if states.is_empty() {
+                    out.push(self.record(
+                        sc,
+                        step,
+                        &x,
+                        Status::NotApplicable,
+                        "not applicable: no notifications/tasks arrived (a server MAY not send them)".into(),
+                        None,
+                        None,
+                        None,
+                    ));
+                } else {
+                    let j = judge_transitions(t.from.as_ref(), &states, "notification");
+                    out.push(self.judged(sc, step, &x, j, exchanges.last().map(|x| &x.outcome)));
+                }
+                continue;
+            }
             if let Some(ptr) = &x.same {
                 let (j, i) = judge_same(ptr, exchanges);
                 out.push(self.judged(sc, step, &x, j, exchanges.get(i).map(|x| &x.outcome)));
@@ -984,6 +1425,7 @@ impl Runner {
                 method: p.method.clone(),
                 params: Some(params),
                 connection: p.connection,
+                instance: p.instance,
                 ..Default::default()
             };
             let (req, method, sent_id, mode) = self.build_request(&spec, st)?;
@@ -1041,6 +1483,7 @@ impl Runner {
             params: l.params.clone(),
             id: l.id.clone(),
             capabilities: l.capabilities.clone(),
+            instance: l.instance,
             ..Default::default()
         };
         let (mut req, method, sent_id, _) = match self.build_request(&spec, st) {
@@ -1433,9 +1876,10 @@ impl Runner {
             };
             set_header(&mut headers, k, v);
         }
+        let url = self.pick_url(st, r.instance)?;
         let mut req = HttpRequest::new(
             "POST",
-            &self.opts.url,
+            &url,
             headers,
             serde_json::to_vec(&Value::Object(body)).expect("serialises"),
         );
@@ -1479,15 +1923,36 @@ impl Runner {
                 }
             }
         }
+        let base = self.pick_url(st, r.instance)?;
         let url = match &r.path {
-            Some(p) => with_path(&self.opts.url, &st.interpolate_str(p)?)?,
-            None => self.opts.url.clone(),
+            Some(p) => with_path(&base, &st.interpolate_str(p)?)?,
+            None => base,
         };
         let id = body_json.as_ref().and_then(|j| j.get("id")).cloned();
         let mut req = HttpRequest::new(r.method.as_deref().unwrap_or("POST"), &url, headers, body);
         req.expect_id = id.clone();
         let method = method_in_body.or_else(|| r.baseline_method.clone());
         Ok((req, method, id, r.connection))
+    }
+
+    /// The URL of the instance a request goes to: the one asked for, the scenario's pinned one,
+    /// or the next in turn (deterministic round-robin, starting with the first each scenario).
+    fn pick_url(&self, st: &mut ScenarioState, want: Option<usize>) -> Result<String, String> {
+        let urls = self.opts.urls();
+        let i = match (want, st.pinned) {
+            (Some(i), _) => i,
+            (None, Some(p)) => p,
+            (None, None) => {
+                st.turn += 1;
+                (st.turn - 1) % urls.len()
+            }
+        };
+        urls.get(i).map(|u| u.to_string()).ok_or_else(|| {
+            format!(
+                "the step asks for instance {i}, but the run has {} (give --url more times)",
+                urls.len()
+            )
+        })
     }
 
     /// Official fixture names in scenarios are bound to the server's own names (config file).
@@ -1555,6 +2020,9 @@ fn schema_requirement(ctx: &Ctx, first: Option<&(usize, String, String)>) -> &'s
         "prompts/list" => "PROMPT-02",
         "prompts/get" => "PROMPT-03",
         "completion/complete" => "COMPL-02",
+        "tasks/get" => "TASKS-08",
+        "tasks/update" => "TASKS-11",
+        "tasks/cancel" => "TASKS-13",
         _ => "STATELESS-20",
     };
     let final_msg = ctx.wire.final_json();
@@ -1577,11 +2045,52 @@ fn schema_requirement(ctx: &Ctx, first: Option<&(usize, String, String)>) -> &'s
         return "STATELESS-21";
     }
     if Some(*i) != ctx.wire.final_index {
+        let method = msg.and_then(|m| m.get("method")).and_then(|m| m.as_str());
+        let tasks_ack = method == Some("notifications/subscriptions/acknowledged")
+            && ptr.starts_with("/params/notifications/taskIds");
         return if ctx.wire.messages[*i].is_request() {
             "STATELESS-22"
+        } else if method == Some("notifications/tasks") || tasks_ack {
+            "TASKS-23"
         } else {
             "STATELESS-20"
         };
+    }
+    if ptr.starts_with("/result/capabilities/extensions/io.modelcontextprotocol~1tasks") {
+        return "TASKS-01";
+    }
+    // The tasks extension: a handle where none may be, then the extension's own shapes.
+    if message.contains(&format!(
+        "({})",
+        mcpcheck_schemas::TASK_RESULT_TYPE_WRONG_METHOD
+    )) {
+        return "TASKS-05";
+    }
+    if message.contains(&format!(
+        "({})",
+        mcpcheck_schemas::TASK_RESULT_TYPE_UNDECLARED
+    )) {
+        return "TASKS-02";
+    }
+    let task_method = ctx.method.is_some_and(|m| m.starts_with("tasks/"));
+    let task_handle = msg
+        .and_then(|m| m.pointer("/result/resultType"))
+        .and_then(|r| r.as_str())
+        == Some("task");
+    // A wrong `resultType` is the core rule's (STATELESS-10), below, on task methods too.
+    if (task_method || task_handle) && ptr.starts_with("/result") && ptr != "/result/resultType" {
+        if ptr.starts_with("/result/ttlMs")
+            || ptr.starts_with("/result/pollIntervalMs")
+            || ptr.starts_with("/result/status")
+            || ptr.starts_with("/result/inputRequests")
+            || ptr.starts_with("/result/error")
+        {
+            return "TASKS-23";
+        }
+        if task_handle {
+            return "TASKS-06";
+        }
+        return by_method(ctx.method.unwrap_or(""));
     }
     let code = msg
         .and_then(|m| m.pointer("/error/code"))
@@ -1758,6 +2267,10 @@ pub fn curl(r: &HttpRequest) -> String {
 
 /// Per-scenario state: variables, the scenario's own connection, ids.
 pub struct ScenarioState {
+    /// Requests sent so far without an explicit `instance` (the round-robin turn).
+    pub turn: usize,
+    /// The one instance this scenario uses, when it cannot be spread.
+    pub pinned: Option<usize>,
     pub vars: BTreeMap<String, Value>,
     /// Captures that failed, with why (so later uses explain themselves).
     pub missing: BTreeMap<String, String>,
@@ -1773,6 +2286,8 @@ impl ScenarioState {
         vars.insert("url".into(), json!(runner.opts.url));
         vars.insert("revision".into(), json!(REVISION));
         ScenarioState {
+            turn: 0,
+            pinned: None,
             vars,
             missing: BTreeMap::new(),
             client: None,
@@ -1864,25 +2379,36 @@ impl ScenarioState {
         })
     }
 
+    /// A `json` condition with its compared values' variables replaced.
+    fn interpolate_json_spec(&self, j: &mut crate::scenario::JsonSpec) -> Result<(), String> {
+        for v in [
+            &mut j.equals,
+            &mut j.not_equals,
+            &mut j.contains,
+            &mut j.subset_of,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *v = self.interpolate(v)?;
+        }
+        if let Some(list) = &mut j.one_of {
+            for v in list.iter_mut() {
+                *v = self.interpolate(v)?;
+            }
+        }
+        Ok(())
+    }
+
     fn interpolate_expectation(&self, e: &Expectation) -> Result<Expectation, String> {
         let mut e = e.clone();
         if let Some(j) = &mut e.json {
-            for v in [
-                &mut j.equals,
-                &mut j.not_equals,
-                &mut j.contains,
-                &mut j.subset_of,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                *v = self.interpolate(v)?;
-            }
-            if let Some(list) = &mut j.one_of {
-                for v in list.iter_mut() {
-                    *v = self.interpolate(v)?;
-                }
-            }
+            self.interpolate_json_spec(j)?;
+        }
+        if let Some(t) = &mut e.task_transitions
+            && let Some(v) = &mut t.from
+        {
+            *v = self.interpolate(v)?;
         }
         if let Some(h) = &mut e.header
             && let Some(v) = &mut h.equals
@@ -1894,6 +2420,7 @@ impl ScenarioState {
 }
 
 /// One HTTP exchange of a step, with what was sent.
+#[derive(Debug, Clone)]
 pub struct Exchanged {
     pub outcome: HttpOutcome,
     pub wire: Wire,
@@ -2289,5 +2816,180 @@ fn generic_answer(request: &Value) -> Option<Value> {
             Some(json!({"roots": [{"uri": "file:///tmp/mcpcheck", "name": "mcpcheck"}]}))
         }
         _ => None,
+    }
+}
+
+/// What a `poll` step exchanged and observed.
+#[derive(Default)]
+pub struct PollRun {
+    /// Every exchange in order: the polls and the `tasks/update`s between them.
+    pub exchanges: Vec<(PollKind, Exchanged)>,
+    /// The state at `state` of each poll's answer.
+    pub states: Vec<Option<Value>>,
+    pub reached: bool,
+    /// Why polling stopped without the condition.
+    pub end: String,
+    pub elapsed_ms: u64,
+    /// The first `inputRequests` key that changed or came back after its answer.
+    pub key_problem: Option<String>,
+    pub keys_seen: usize,
+    pub keys_answered: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PollKind {
+    Poll,
+    Update,
+}
+
+impl PollRun {
+    fn of(&self, kind: PollKind) -> Vec<&Exchanged> {
+        self.exchanges
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, x)| x)
+            .collect()
+    }
+
+    fn attempts(&self) -> usize {
+        self.exchanges
+            .iter()
+            .filter(|(k, _)| *k == PollKind::Poll)
+            .count()
+    }
+
+    fn last_poll(&self) -> Option<&Exchanged> {
+        self.of(PollKind::Poll).last().copied()
+    }
+
+    /// `states working ×3 → completed (4 attempts, 1 update, 312 ms)`.
+    fn summary(&self) -> String {
+        let updates = self.exchanges.len() - self.attempts();
+        format!(
+            "states {} ({} attempt(s), {} update(s), {} ms)",
+            state_sequence(&self.states),
+            self.attempts(),
+            updates,
+            self.elapsed_ms
+        )
+    }
+}
+
+fn state_text(v: &Option<Value>) -> String {
+    match v {
+        Some(Value::String(s)) => s.clone(),
+        Some(v) => clip(&v.to_string(), 40),
+        None => "(none)".into(),
+    }
+}
+
+/// Consecutive equal states folded: `working ×3 → completed`.
+pub fn state_sequence(states: &[Option<Value>]) -> String {
+    let mut parts: Vec<(String, usize)> = Vec::new();
+    for s in states {
+        let t = state_text(s);
+        match parts.last_mut() {
+            Some((last, n)) if *last == t => *n += 1,
+            _ => parts.push((t, 1)),
+        }
+    }
+    if parts.is_empty() {
+        return "(none observed)".into();
+    }
+    parts
+        .iter()
+        .map(|(t, n)| {
+            if *n > 1 {
+                format!("{t} ×{n}")
+            } else {
+                t.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" → ")
+}
+
+const TASK_TERMINAL: &[&str] = &["completed", "failed", "cancelled"];
+const TASK_STATES: &[&str] = &[
+    "working",
+    "input_required",
+    "completed",
+    "failed",
+    "cancelled",
+];
+
+/// Whether a task may go from `a` to `b` (the extension's state diagram; staying is allowed).
+fn task_step_legal(a: &str, b: &str) -> bool {
+    a == b || (!TASK_TERMINAL.contains(&a) && TASK_STATES.contains(&b))
+}
+
+/// Judges an observed sequence of task states (`None` where an observation had no state).
+/// `from` is the state before the first observation, or a list of states observed before it
+/// (e.g. the seed state and an earlier step's answer), oldest first.
+pub fn judge_transitions(from: Option<&Value>, states: &[Option<Value>], what: &str) -> Judgement {
+    let prior: Vec<&Value> = match from {
+        None => Vec::new(),
+        Some(Value::Array(a)) => a.iter().collect(),
+        Some(v) => vec![v],
+    };
+    if let Some(bad) = prior
+        .iter()
+        .find(|v| !v.as_str().is_some_and(|s| TASK_STATES.contains(&s)))
+    {
+        return Judgement::Fail {
+            expected: format!(
+                "task statuses ({}) before the first observation",
+                TASK_STATES.join(", ")
+            ),
+            actual: format!("a prior state was {}", clip(&bad.to_string(), 80)),
+        };
+    }
+    let mut seq: Vec<Option<Value>> = prior.iter().map(|v| Some((*v).clone())).collect();
+    seq.extend(states.iter().cloned());
+    let labels: Vec<String> = (0..prior.len())
+        .map(|i| {
+            if i == 0 {
+                "the seed state".to_string()
+            } else {
+                format!("prior observation {}", i + 1)
+            }
+        })
+        .chain((0..states.len()).map(|i| format!("{what} {}", i + 1)))
+        .collect();
+    let mut prev: Option<(String, &str)> = None;
+    let mut observed = 0;
+    for (i, s) in seq.iter().enumerate() {
+        let Some(Value::String(s)) = s else { continue };
+        if i >= prior.len() {
+            observed += 1;
+        }
+        if !TASK_STATES.contains(&s.as_str()) {
+            return Judgement::Fail {
+                expected: format!("a task status ({})", TASK_STATES.join(", ")),
+                actual: format!("{}: {s:?}", labels[i]),
+            };
+        }
+        if let Some((p, at)) = &prev
+            && !task_step_legal(p, s)
+        {
+            return Judgement::Fail {
+                expected: "transitions of the task state machine (working ⇄ input_required → completed | failed | cancelled; terminal states never change)".into(),
+                actual: format!(
+                    "{p} ({at}) → {s} ({}); observed {}",
+                    labels[i],
+                    state_sequence(&seq)
+                ),
+            };
+        }
+        prev = Some((s.clone(), labels[i].as_str()));
+    }
+    if observed == 0 {
+        return Judgement::Fail {
+            expected: "task states to judge".into(),
+            actual: "no observation carried a task status".into(),
+        };
+    }
+    Judgement::Pass {
+        actual: format!("legal: {}", state_sequence(&seq)),
     }
 }

@@ -126,6 +126,27 @@ impl Library {
         }
     }
 
+    /// (scenario id, check id) of every `precondition: true` check: they gate applicability
+    /// (a failing one makes the rest of its scenario not applicable) rather than judge.
+    pub fn precondition_checks(&self) -> std::collections::BTreeSet<(String, String)> {
+        self.scenarios
+            .iter()
+            .flat_map(|s| {
+                s.steps.iter().flat_map(move |st| {
+                    st.expect
+                        .iter()
+                        .filter(|e| e.value.precondition)
+                        .map(move |e| {
+                            (
+                                s.id.value.clone(),
+                                crate::scenario::check_id(&st.name.value, &e.value),
+                            )
+                        })
+                })
+            })
+            .collect()
+    }
+
     /// Scenarios selected by `--only` patterns: a glob over scenario ids (`*` wildcard) or a
     /// requirement id named by one of the scenario's checks.
     pub fn select(&self, patterns: &[String]) -> Vec<Scenario> {

@@ -54,6 +54,8 @@ pub enum Requirement {
     ResourceTemplate(String),
     /// The target is reached over this transport: `http` or `stdio`.
     Transport(String),
+    /// At least this many server instances (`--url` given that many times).
+    Instances(usize),
 }
 
 impl Requirement {
@@ -70,6 +72,7 @@ impl Requirement {
             Requirement::Resource(r) => format!("resource `{r}`"),
             Requirement::ResourceTemplate(r) => format!("resource template `{r}`"),
             Requirement::Transport(t) => format!("transport `{t}`"),
+            Requirement::Instances(n) => format!("{n} server instances"),
         }
     }
 }
@@ -103,6 +106,9 @@ pub struct Step {
     /// With `request`: answer `input_required` results and retry, round after round.
     #[serde(default)]
     pub respond: Option<RespondSpec>,
+    /// With `request`: send it again and again until a condition holds (task polling).
+    #[serde(default)]
+    pub poll: Option<PollSpec>,
     #[serde(default)]
     pub expect: Vec<Spanned<Expectation>>,
     /// Variables to capture from the final response: name → JSON pointer.
@@ -156,6 +162,10 @@ pub struct RequestSpec {
     /// Close the connection after this many SSE events (to cancel the request mid-stream).
     #[serde(default)]
     pub disconnect_after: Option<DisconnectSpec>,
+    /// Multi-instance runs: send to this instance (0-based index of `--url`) instead of the
+    /// next one in turn.
+    #[serde(default)]
+    pub instance: Option<usize>,
 }
 
 /// Answers to the input requests of `input_required` results, and how to retry.
@@ -196,6 +206,49 @@ fn present_value<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>
 
 fn default_state() -> Option<String> {
     Some("${request_state}".into())
+}
+
+/// Repeats a request until a condition holds, within bounds; the waits between attempts follow
+/// the server's `pollIntervalMs`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PollSpec {
+    /// Stop when this holds on the final response (a `json` condition; `in` is not used).
+    pub until: JsonSpec,
+    /// Pointer to the state recorded at each attempt (default `/result/status`).
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Attempts at most (default 100).
+    #[serde(default)]
+    pub max_attempts: Option<usize>,
+    /// Total time at most, waits included (default 15000 ms).
+    #[serde(default)]
+    pub max_ms: Option<u64>,
+    /// Wait between attempts; default: the last response's `/result/pollIntervalMs`, else
+    /// 100 ms. Waits are kept within 1..=5000 ms and never past `max_ms`.
+    #[serde(default)]
+    pub interval_ms: Option<u64>,
+    /// Answer a task's input requests with `tasks/update` while polling.
+    #[serde(default)]
+    pub answer: Option<PollAnswer>,
+}
+
+/// How a `poll` step answers the `inputRequests` of an `input_required` task.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PollAnswer {
+    /// Answers by input key.
+    #[serde(default)]
+    pub answers: BTreeMap<String, Value>,
+    /// Answers by the input request's method; other keys get a generic answer.
+    #[serde(default)]
+    pub by_method: BTreeMap<String, Value>,
+    /// Answer at most this many keys per `tasks/update` (partial answers).
+    #[serde(default)]
+    pub max_keys: Option<usize>,
+    /// Send at most this many updates (default 10).
+    #[serde(default)]
+    pub max_updates: Option<usize>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -250,6 +303,10 @@ pub struct PaginateSpec {
     pub max_pages: Option<usize>,
     #[serde(default)]
     pub connection: ConnectionMode,
+    /// Multi-instance runs: send to this instance (0-based index of `--url`) instead of the
+    /// next one in turn.
+    #[serde(default)]
+    pub instance: Option<usize>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -272,6 +329,10 @@ pub struct ListenSpec {
     /// How long the stream is collected at most (default 3000 ms).
     #[serde(default)]
     pub timeout_ms: Option<u64>,
+    /// Multi-instance runs: send to this instance (0-based index of `--url`) instead of the
+    /// next one in turn.
+    #[serde(default)]
+    pub instance: Option<usize>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -298,6 +359,10 @@ pub struct RawSpec {
     pub json: Option<Value>,
     #[serde(default)]
     pub connection: ConnectionMode,
+    /// Multi-instance runs: send to this instance (0-based index of `--url`) instead of the
+    /// next one in turn.
+    #[serde(default)]
+    pub instance: Option<usize>,
 }
 
 /// One expectation; exactly one check kind must be set.
@@ -318,9 +383,19 @@ pub struct Expectation {
     /// Only judge when the response had this framing; otherwise not applicable.
     #[serde(default)]
     pub when: Option<When>,
-    /// On `respond` steps: judge this round (1 = the first request) instead of the last.
+    /// On `respond` steps: judge this round (1 = the first request) instead of the last; on
+    /// `poll` steps: this attempt.
     #[serde(default)]
     pub round: Option<usize>,
+    /// When this check does not pass, it and every later step of the scenario are
+    /// not_applicable with the reason (the server made a choice the spec allows, such as
+    /// answering without a task, and the rest of the scenario needs the other choice).
+    #[serde(default)]
+    pub precondition: bool,
+    /// On `poll` steps: judge the `last` attempt (default), the `first`, `every` attempt, or
+    /// `every_update` (each `tasks/update` the step sent).
+    #[serde(default)]
+    pub on: Option<PollSelector>,
 
     // Check kinds.
     #[serde(default)]
@@ -384,6 +459,53 @@ pub struct Expectation {
     /// duplicates, so the text is scanned).
     #[serde(default)]
     pub no_duplicate_keys: Option<bool>,
+    /// Every method under the tasks extension's reserved prefixes (`tasks/`,
+    /// `notifications/tasks`) that the server sends is one the extension defines.
+    #[serde(default)]
+    pub reserved_names: Option<bool>,
+    /// On `poll` steps: whether the `until` condition held within the bounds.
+    #[serde(default)]
+    pub poll: Option<PollCheck>,
+    /// On `poll` and `await` steps: the observed task states follow the task state machine
+    /// (`working` ⇄ `input_required` → `completed` | `failed` | `cancelled`, terminal states
+    /// never change).
+    #[serde(default)]
+    pub task_transitions: Option<TransitionsSpec>,
+    /// On `poll` steps: an `inputRequests` key never changes its request and never comes back
+    /// after it was answered.
+    #[serde(default)]
+    pub input_keys: Option<InputKeysSpec>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PollSelector {
+    #[default]
+    Last,
+    First,
+    Every,
+    EveryUpdate,
+}
+
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PollCheck {
+    pub reached: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionsSpec {
+    /// The state the task was in before the first observation (e.g. the `status` of the
+    /// `CreateTaskResult`, `${seed}`).
+    #[serde(default)]
+    pub from: Option<Value>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct InputKeysSpec {
+    pub unique: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -439,6 +561,10 @@ pub const CHECK_KINDS: &[&str] = &[
     "output_schema",
     "structured_mirrored",
     "error_code_allowed",
+    "reserved_names",
+    "poll",
+    "task_transitions",
+    "input_keys",
 ];
 
 impl Expectation {
@@ -472,6 +598,10 @@ impl Expectation {
             self.output_schema.is_some(),
             self.structured_mirrored.is_some(),
             self.error_code_allowed.is_some(),
+            self.reserved_names.is_some(),
+            self.poll.is_some(),
+            self.task_transitions.is_some(),
+            self.input_keys.is_some(),
         ];
         for (i, s) in set.iter().enumerate() {
             if *s {
@@ -811,6 +941,16 @@ pub fn parse(file: &str, text: &str, catalogue: &Catalogue) -> Result<Scenario, 
     let mut step_names = BTreeSet::new();
     let mut listens: BTreeSet<String> = BTreeSet::new();
     for r in &scenario.requires {
+        if let Requirement::Instances(n) = &r.value
+            && !(1..=16).contains(n)
+        {
+            errors.push(err_at(
+                file,
+                text,
+                &r.referenced,
+                format!("field `instances`: {n} is not between 1 and 16"),
+            ));
+        }
         if let Requirement::Transport(t) = &r.value
             && t != "http"
             && t != "stdio"
@@ -861,6 +1001,31 @@ pub fn parse(file: &str, text: &str, catalogue: &Catalogue) -> Result<Scenario, 
                 text,
                 at,
                 format!("step {name:?}: `respond` goes with `request` (and not with `repeat`)"),
+            ));
+        }
+        if step.poll.is_some()
+            && (step.request.is_none() || step.repeat.is_some() || step.respond.is_some())
+        {
+            errors.push(err_at(
+                file,
+                text,
+                at,
+                format!(
+                    "step {name:?}: `poll` goes with `request` (and not with `repeat` or `respond`)"
+                ),
+            ));
+        }
+        if let Some(p) = &step.poll
+            && (!p.until.pointer.is_empty() && !p.until.pointer.starts_with('/')
+                || p.state
+                    .as_deref()
+                    .is_some_and(|s| !s.is_empty() && !s.starts_with('/')))
+        {
+            errors.push(err_at(
+                file,
+                text,
+                at,
+                format!("step {name:?}: `poll.until.pointer` and `poll.state` must be JSON pointers (start with `/`)"),
             ));
         }
         if step.repeat.is_some() && step.request.is_none() && step.raw.is_none() {
@@ -915,12 +1080,33 @@ pub fn parse(file: &str, text: &str, catalogue: &Catalogue) -> Result<Scenario, 
                     format!("step {name:?}: `pages` checks belong to `paginate` steps"),
                 ));
             }
-            if x.round.is_some() && step.respond.is_none() {
+            if x.round.is_some() && step.respond.is_none() && step.poll.is_none() {
                 errors.push(err_at(
                     file,
                     text,
                     &e.referenced,
-                    format!("step {name:?}: `round` belongs to steps with `respond`"),
+                    format!("step {name:?}: `round` belongs to steps with `respond` or `poll`"),
+                ));
+            }
+            if (x.on.is_some() || x.poll.is_some() || x.input_keys.is_some()) && step.poll.is_none()
+            {
+                errors.push(err_at(
+                    file,
+                    text,
+                    &e.referenced,
+                    format!(
+                        "step {name:?}: `on`, `poll` and `input_keys` belong to steps with `poll`"
+                    ),
+                ));
+            }
+            if x.task_transitions.is_some() && step.poll.is_none() && step.await_listen.is_none() {
+                errors.push(err_at(
+                    file,
+                    text,
+                    &e.referenced,
+                    format!(
+                        "step {name:?}: `task_transitions` belongs to `poll` and `await` steps"
+                    ),
                 ));
             }
             if x.exits.is_some() && step.eof.is_none() {
@@ -1317,5 +1503,31 @@ fn collect_step_vars(step: &Step, out: &mut Vec<String>) {
         {
             vars_in(v, out);
         }
+        if let Some(t) = &e.task_transitions
+            && let Some(v) = &t.from
+        {
+            vars_in_value(v, out);
+        }
+    }
+    if let Some(p) = &step.poll {
+        json_spec_vars(&p.until, out);
+        if let Some(a) = &p.answer {
+            a.answers
+                .values()
+                .chain(a.by_method.values())
+                .for_each(|v| vars_in_value(v, out));
+        }
+    }
+}
+
+fn json_spec_vars(j: &JsonSpec, out: &mut Vec<String>) {
+    for v in [&j.equals, &j.not_equals, &j.contains, &j.subset_of]
+        .into_iter()
+        .flatten()
+    {
+        vars_in_value(v, out);
+    }
+    if let Some(list) = &j.one_of {
+        list.iter().for_each(|v| vars_in_value(v, out));
     }
 }

@@ -198,7 +198,7 @@ async fn an_unreachable_target_is_exit_code_3() {
         l.local_addr().unwrap().port()
     };
     let args = mcpcheck::cli::RunArgs {
-        url: Some(format!("http://127.0.0.1:{port}/mcp")),
+        url: vec![format!("http://127.0.0.1:{port}/mcp")],
         concurrency: 1,
         connect_timeout: Some(2.0),
         ..Default::default()

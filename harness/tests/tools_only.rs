@@ -17,7 +17,7 @@ async fn a_tools_only_server_gets_not_applicable_not_failures() {
     .await
     .expect("binds");
     let args = RunArgs {
-        url: Some(server.url.clone()),
+        url: vec![server.url.clone()],
         concurrency: 8,
         ..Default::default()
     };

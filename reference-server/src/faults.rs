@@ -43,14 +43,14 @@ faults! {
         "Rejects requests with missing _meta using -32602 but HTTP status 200 instead of 400.";
     RequiresClientInfo => "requires-client-info", ["STATELESS-03"],
         "Rejects requests without _meta clientInfo with -32602/400 (clientInfo is optional).";
-    StickyCapabilities => "sticky-capabilities", ["STATELESS-04", "STATELESS-16"],
+    StickyCapabilities => "sticky-capabilities", ["STATELESS-04", "STATELESS-16"], ["TASKS-02", "TASKS-03", "TASKS-04", "TASKS-15", "TASKS-16"],
         "Per connection: a request that declares no client capabilities reuses those declared by an earlier request on the same connection.";
     NoServerInfo => "no-server-info", ["STATELESS-07"],
         "Omits io.modelcontextprotocol/serverInfo from result _meta.";
     NoResultType => "no-result-type", ["STATELESS-09"],
-        ["MRTR-02", "MRTR-06", "MRTR-07", "MRTR-09", "MRTR-10", "MRTR-11", "MRTR-12", "MRTR-16"],
+        ["MRTR-02", "MRTR-06", "MRTR-07", "MRTR-09", "MRTR-10", "MRTR-11", "MRTR-12", "MRTR-16", "TASKS-02", "TASKS-04", "TASKS-05", "TASKS-06", "TASKS-08", "TASKS-11", "TASKS-13", "TASKS-18"],
         "Omits resultType on every result.";
-    BogusResultType => "bogus-result-type", ["STATELESS-10"],
+    BogusResultType => "bogus-result-type", ["STATELESS-10"], ["TASKS-04", "TASKS-05", "TASKS-08", "TASKS-11", "TASKS-13"],
         "Sends resultType \"done\" instead of \"complete\".";
     NoDiscover => "no-discover", ["STATELESS-11"],
         ["STATELESS-01", "STATELESS-03", "STATELESS-07", "STATELESS-09", "STATELESS-10", "STATELESS-12", "STATELESS-15", "STATELESS-19", "CACHE-01"],
@@ -81,7 +81,7 @@ faults! {
         "Answers the removed method ping with an empty complete result.";
     InitializeSilent => "initialize-silent", ["STATELESS-24"],
         "Rejects a legacy initialize with an error that names no supported version.";
-    ListSideEffect => "list-side-effect", ["STATELESS-26", "TOOLS-03"],
+    ListSideEffect => "list-side-effect", ["STATELESS-26", "TOOLS-03"], ["CACHE-08"],
         "Per connection: after a tools/call, tools/list on that connection omits test_simple_text (other connections are unaffected).";
     SseServerRequest => "sse-server-request", ["STATELESS-22", "HTTP-03"],
         "The SSE streams of test_streaming_elicitation and test_tool_with_progress carry a JSON-RPC request (elicitation/create, id 99) before the final response.";
@@ -95,7 +95,7 @@ faults! {
         "Accepts requests without an MCP-Protocol-Version header.";
     VersionMismatchAccepted => "version-mismatch-accepted", ["HTTP-07"],
         "Accepts an MCP-Protocol-Version header that differs from the body _meta protocolVersion.";
-    UnknownMethodHttp200 => "unknown-method-http-200", ["HTTP-09", "STATELESS-23"],
+    UnknownMethodHttp200 => "unknown-method-http-200", ["HTTP-09", "STATELESS-23"], ["TASKS-20"],
         "Answers unknown methods with -32601 but HTTP status 200 instead of 404.";
     MethodHeaderUnchecked => "method-header-unchecked", ["HTTP-10"],
         "Does not check the Mcp-Method header at all (missing or mismatching is accepted).";
@@ -122,7 +122,7 @@ faults! {
     RejectsLastEventId => "rejects-last-event-id", ["HTTP-22"],
         "Rejects requests carrying Last-Event-ID with 400 instead of ignoring the header.";
     PlainTextErrors => "plain-text-errors", ["HTTP-23"],
-        ["ERR-01", "ERR-02", "ERR-04", "ERR-05", "ERR-06", "HTTP-06", "HTTP-07", "HTTP-08", "HTTP-09", "HTTP-10", "HTTP-11", "HTTP-13", "HTTP-15", "HTTP-16", "STATELESS-02", "STATELESS-04", "STATELESS-14", "STATELESS-15", "STATELESS-16", "STATELESS-20", "STATELESS-23", "LOG-04"],
+        ["ERR-01", "ERR-02", "ERR-04", "ERR-05", "ERR-06", "HTTP-06", "HTTP-07", "HTTP-08", "HTTP-09", "HTTP-10", "HTTP-11", "HTTP-13", "HTTP-15", "HTTP-16", "STATELESS-02", "STATELESS-04", "STATELESS-14", "STATELESS-15", "STATELESS-16", "STATELESS-20", "STATELESS-23", "LOG-04", "TASKS-03", "TASKS-15", "TASKS-16", "TASKS-17", "TASKS-20"],
         "Sends 400/404 errors as a text/plain body (\"bad request: \" and the error message) instead of a JSON-RPC error.";
     BatchCrash => "batch-crash", ["HTTP-24"],
         "Answers malformed bodies (batch array, non-JSON, JSON-RPC response object, empty) with HTTP 500.";
@@ -160,7 +160,7 @@ faults! {
         "completion/complete returns 101 values.";
     CompletionUnknownRefAccepted => "completion-unknown-ref-accepted", ["COMPL-03"],
         "completion/complete for an unknown prompt ref returns an empty completion instead of -32602.";
-    LegacyErrorRange => "legacy-error-range", ["ERR-02", "ERR-04", "HTTP-06", "HTTP-07", "HTTP-10", "HTTP-11", "HTTP-13", "HTTP-15", "HTTP-16"],
+    LegacyErrorRange => "legacy-error-range", ["ERR-02", "ERR-04", "HTTP-06", "HTTP-07", "HTTP-10", "HTTP-11", "HTTP-13", "HTTP-15", "HTTP-16"], ["TASKS-17"],
         "Header problems are answered with the pre-final code -32001 instead of -32020.";
     PromptImageBadMime => "prompt-image-bad-mime", ["PROMPT-05"],
         "test_prompt_with_image's image content lacks mimeType.";
@@ -173,7 +173,7 @@ faults! {
         "Echoes numeric-looking string ids (\"7\", and \"\" as 0) as JSON numbers and other string ids as null.";
     InitializeAccepted => "initialize-accepted", ["STATELESS-24"],
         "Answers a legacy initialize (no MCP headers) with HTTP 200 and an initialize result.";
-    ErrorWithoutMessage => "error-without-message", ["ERR-01"],
+    ErrorWithoutMessage => "error-without-message", ["ERR-01"], ["TASKS-24"],
         "Every JSON-RPC error object lacks message.";
     UnassignedMcpCode => "unassigned-mcp-code", ["ERR-02", "ERR-04", "HTTP-10"],
         "Mcp-Method mismatches are answered with the unassigned MCP code -32030 instead of -32020.";
@@ -186,7 +186,7 @@ faults! {
     UndeclaredCompletions => "undeclared-completions", ["STATELESS-13", "COMPL-01"],
         "Serves completion/complete but omits capabilities.completions from server/discover.";
     ToolsListFails => "tools-list-fails", ["STATELESS-13", "TOOLS-01"],
-        ["STATELESS-01", "STATELESS-03", "HTTP-18", "HTTP-21", "HTTP-22", "TOOLS-02", "TOOLS-05", "TOOLS-06", "CACHE-01", "CACHE-02", "CACHE-03", "CACHE-08", "CACHE-09"],
+        ["STATELESS-01", "STATELESS-03", "HTTP-18", "HTTP-21", "HTTP-22", "TOOLS-02", "TOOLS-05", "TOOLS-06", "CACHE-01", "CACHE-02", "CACHE-03", "CACHE-08", "CACHE-09", "TASKS-05"],
         "Declares tools but answers tools/list with -32601 / HTTP 404.";
     ResourcesListFails => "resources-list-fails", ["STATELESS-13", "RES-01"],
         ["RES-02", "CACHE-01", "CACHE-02", "CACHE-03", "CACHE-08", "CACHE-09"],
@@ -238,7 +238,7 @@ faults! {
     PostStatus201 => "post-status-201", ["HTTP-01"],
         "Sends successful results (JSON and SSE) with HTTP status 201 instead of 200.";
     SseWrongContentType => "sse-wrong-content-type", ["HTTP-02"],
-        ["SUB-02", "SUB-03", "SUB-07", "PROG-02", "CANCEL-01", "MRTR-03"],
+        ["SUB-02", "SUB-03", "SUB-07", "PROG-02", "CANCEL-01", "MRTR-03", "TASKS-16"],
         "Labels SSE response bodies application/x-ndjson instead of text/event-stream.";
     SseLeftOpen => "sse-left-open", ["HTTP-03"], ["MRTR-13"],
         "Keeps SSE response streams open for 5 s after the final response.";
@@ -256,14 +256,14 @@ faults! {
         "Accepts header values with characters outside visible ASCII (read as Latin-1).";
     LoopbackOriginRejected => "loopback-origin-rejected", ["HTTP-18"],
         "Rejects every Origin, loopback ones included, with 403.";
-    RemovedMethodWrongCode => "removed-method-wrong-code", ["STATELESS-23"],
+    RemovedMethodWrongCode => "removed-method-wrong-code", ["STATELESS-23"], ["TASKS-20"],
         "Answers removed methods (initialize, logging/setLevel, resources/subscribe, ...) with -32600 and HTTP 404 instead of -32601.";
     DeleteAllowed => "delete-allowed", ["HTTP-20"],
         "Answers DELETE on the endpoint with 200 instead of 405.";
     RejectsSessionId => "rejects-session-id", ["HTTP-21"],
         "Rejects requests carrying an Mcp-Session-Id header with -32600/400.";
     PromptGetInternalError => "prompt-get-internal-error", ["PROMPT-03"],
-        ["PROMPT-05", "STATELESS-07", "STATELESS-09"],
+        ["PROMPT-05", "STATELESS-07", "STATELESS-09", "TASKS-05"],
         "prompts/get of the fixture prompts fails with -32603 (unknown prompts and missing arguments still yield -32602).";
     PromptEmbeddedResourceIncomplete => "prompt-embedded-resource-incomplete", ["PROMPT-05"],
         "The embedded resource of test_prompt_with_embedded_resource lacks uri and text.";
@@ -294,12 +294,12 @@ faults! {
     StdioServerRequest => "stdio-server-request", ["STDIO-02", "STATELESS-22"],
         "stdio only: writes a JSON-RPC request (elicitation/create, id \"srv-1\") to stdout before every answer, and on every subscription (tagged with its subscriptionId) after the acknowledgement.";
     StdioMetaUnchecked => "stdio-meta-unchecked", ["STDIO-03"],
-        ["STATELESS-02", "STATELESS-04", "STATELESS-23", "HTTP-09", "ERR-01"],
+        ["STATELESS-02", "STATELESS-04", "STATELESS-23", "HTTP-09", "ERR-01", "TASKS-20"],
         "stdio only: skips the per-request checks: requests without _meta, protocolVersion or clientCapabilities, or naming another protocol version, are served as 2026-07-28 requests, and unknown methods get an empty complete result instead of -32601.";
     StdioNoDiscover => "stdio-no-discover", ["STDIO-04", "STATELESS-11"],
         ["STATELESS-01", "STATELESS-02", "STATELESS-03", "STATELESS-07", "STATELESS-09", "STATELESS-10", "STATELESS-12", "STATELESS-15", "STATELESS-19", "CACHE-01"],
         "stdio only: answers server/discover with -32601.";
-    StdioUntaggedSubscription => "stdio-untagged-subscription", ["STDIO-06"], ["SUB-03", "SUB-07"],
+    StdioUntaggedSubscription => "stdio-untagged-subscription", ["STDIO-06"], ["SUB-03", "SUB-07", "TASKS-16"],
         "stdio only: subscription messages (acknowledgement and notifications) lack _meta io.modelcontextprotocol/subscriptionId, so they cannot be told apart from request-related messages.";
     LaterPagesNoCacheHints => "later-pages-no-cache-hints", ["CACHE-01"], ["CACHE-04"],
         "Pages after the first of the four lists lack ttlMs and cacheScope.";
@@ -341,7 +341,7 @@ faults! {
         "Listen-stream messages carry the subscriptionId as a string when the listen request id is an integer.";
     ListenUnrequestedNotifications => "listen-unrequested-notifications", ["SUB-05"],
         "notifications/tools/list_changed goes to every listen stream, including those that did not ask for it.";
-    ListenNotSupported => "listen-not-supported", ["SUB-01"], ["SUB-02", "SUB-03", "SUB-07"],
+    ListenNotSupported => "listen-not-supported", ["SUB-01"], ["SUB-02", "SUB-03", "SUB-07", "TASKS-16"],
         "Answers subscriptions/listen with -32601 / HTTP 404.";
     ListenClosesImmediately => "listen-closes-immediately", ["SUB-02"], ["SUB-07"],
         "Listen streams end right after the acknowledgement.";
@@ -358,7 +358,7 @@ faults! {
     StateReplayAccepted => "state-replay-accepted", ["MRTR-08"],
         "requestState's binding to method, name/uri and arguments is not checked (the HMAC tag and expiry still are): a state issued for another tool, prompt or arguments is accepted.";
     InputRequiredNoResultType => "input-required-no-result-type", ["MRTR-02"],
-        ["STATELESS-09", "MRTR-06", "MRTR-07", "MRTR-09", "MRTR-10", "MRTR-11", "MRTR-12"],
+        ["STATELESS-09", "MRTR-06", "MRTR-07", "MRTR-09", "MRTR-10", "MRTR-11", "MRTR-12", "TASKS-06", "TASKS-18"],
         "input_required results lack resultType (complete results keep it); a client cannot tell them apart, so round trips stop after the first round.";
     InputRequiredFromList => "input-required-from-list", ["MRTR-01"],
         "tools/list answers input_required (tool_filter) when the request declares elicitation, sampling or roots and carries no requestState.";
@@ -396,6 +396,74 @@ faults! {
         "test_validate_input with arguments violating its inputSchema (arguments not an object, date missing, not a string or longer than 1 KiB) answers HTTP 500 (-32603).";
     InvalidInputAccepted => "invalid-input-accepted", ["TOOLS-10"],
         "test_validate_input with arguments violating its inputSchema (arguments not an object, date missing, not a string or longer than 1 KiB) completes successfully (isError false).";
+    LegacyTasksCapability => "legacy-tasks-capability", ["TASKS-01"],
+        "server/discover also declares the 2025-11-25 capabilities.tasks shape (list, cancel, requests.tools.call) next to the extension, and the extension's value is {\"list\": true} instead of {}.";
+    TaskWithoutExtension => "task-without-extension", ["TASKS-02"], ["TASKS-04"],
+        "slow_compute returns a CreateTaskResult even when the request did not declare the tasks extension.";
+    RequiredTaskLegacyCode => "required-task-legacy-code", ["TASKS-03"], ["ERR-02"],
+        "failing_job, protocol_error_job and test_tool_with_task without the tasks extension are answered with the retired code -32003, HTTP 200 and data.requiredCapabilities {\"tasks\": {}} (the legacy capability) instead of -32021/400 naming the extension.";
+    LegacyTaskParamRejected => "legacy-task-param-rejected", ["TASKS-04"],
+        "tools/call with a legacy task member in params is rejected with -32602 instead of ignoring it.";
+    TaskOnOtherMethod => "task-on-other-method", ["TASKS-05"],
+        "With the tasks extension declared, prompts/get, tools/list and server/discover answer a CreateTaskResult-shaped result (resultType task, taskId, status working, timestamps, ttlMs) instead of their result.";
+    CreateResultExtraFields => "create-result-extra-fields", ["TASKS-06"], ["TASKS-18"],
+        "Every CreateTaskResult also carries requestState \"x\", result {}, error, inputRequests {}, a nested task object and the legacy ttl and pollInterval keys.";
+    CreateResultBadFields => "create-result-bad-fields", ["TASKS-06", "TASKS-23"],
+        "Every CreateTaskResult has createdAt \"21/11/2026 10:00\" and lastUpdatedAt \"now\" (not ISO 8601) and pollIntervalMs \"100\" (a string).";
+    TaskNotDurable => "task-not-durable", ["TASKS-07"], ["TASKS-08", "TASKS-09", "TASKS-11", "TASKS-13", "TASKS-14", "TASKS-17", "TASKS-18", "TASKS-19", "TASKS-23"],
+        "The first tasks/get, tasks/update or tasks/cancel of each task answers -32602 Task not found (later ones find it), however late it comes.";
+    TaskGetMissingPayload => "task-get-missing-payload", ["TASKS-08", "TASKS-23"], ["TASKS-09", "TASKS-18", "TASKS-14"],
+        "tasks/get of a completed task has no result, and of a failed task neither error nor statusMessage.";
+    ToolErrorAsFailed => "tool-error-as-failed", ["TASKS-09"], ["TASKS-08"],
+        "failing_job's task ends failed with error -32603 instead of completed with an isError result, and protocol_error_job's task ends completed with an isError result instead of failed.";
+    UnknownTaskWrongCode => "unknown-task-wrong-code", ["TASKS-10", "TASKS-24"],
+        "An unknown taskId is answered with -32050 (an undefined code in the reserved range) instead of -32602 on tasks/get, tasks/update and tasks/cancel.";
+    UpdateAckWithTask => "update-ack-with-task", ["TASKS-11", "TASKS-13"], ["TASKS-05"],
+        "The tasks/update and tasks/cancel acknowledgements are the task (resultType task, taskId, status, createdAt, lastUpdatedAt, ttlMs, pollIntervalMs) instead of {resultType: complete}.";
+    TaskReusedInputKey => "task-reused-input-key", ["TASKS-12"], ["TASKS-08", "TASKS-11"],
+        "multi_input: once a key is answered, tasks/get asks it again (same key, message with \" (asked again)\" appended) next to the unanswered one; confirm_delete asks confirm again after the first answer and completes after the second.";
+    CancelTerminalError => "cancel-terminal-error", ["TASKS-13"],
+        "tasks/cancel of a terminal task is answered with -32602 instead of the acknowledgement.";
+    TaskIgnoresCancel => "task-ignores-cancel", ["TASKS-13"],
+        "tasks/cancel is acknowledged but ignored: a running task (slow_compute) stays working until its time is up and then completes.";
+    MutableTerminalState => "mutable-terminal-state", ["TASKS-14"],
+        "tasks/cancel of a terminal task is acknowledged and changes it: completed or failed becomes cancelled, cancelled becomes failed (error -32603 \"cancelled twice\").";
+    TaskIllegalTransition => "task-illegal-transition", ["TASKS-14"],
+        "Every CreateTaskResult reports status completed although the first observation of the task then says working; once a slow_compute task's time is up, tasks/get says completed and working on alternate calls.";
+    TaskMethodsWithoutExtension => "task-methods-without-extension", ["TASKS-15"],
+        "tasks/get, tasks/update and tasks/cancel are served when the request does not declare the tasks extension instead of -32021.";
+    TaskListenWithoutExtension => "task-listen-without-extension", ["TASKS-16"],
+        "subscriptions/listen with taskIds is acknowledged (taskIds agreed) when the request does not declare the tasks extension instead of -32021.";
+    TaskNotificationNoSubscriptionId => "task-notification-no-subscription-id", ["TASKS-16"],
+        "notifications/tasks on listen streams lack _meta io.modelcontextprotocol/subscriptionId.";
+    TaskNameHeaderIgnored => "task-name-header-ignored", ["TASKS-17"],
+        "Mcp-Name is not checked on tasks/get, tasks/update and tasks/cancel (missing or different from params.taskId is accepted).";
+    TaskBeforeMrtr => "task-before-mrtr", ["TASKS-18"],
+        "test_tool_with_task returns the CreateTaskResult on the first call (no multi round-trip) and asks user_name inside the task (input_required via tasks/get).";
+    TaskPurgedEarly => "task-purged-early", ["TASKS-19"], ["TASKS-08", "TASKS-11", "TASKS-13", "TASKS-14", "TASKS-17", "TASKS-18", "TASKS-23"],
+        "A task is purged 300 ms after its terminal state was first reported (tasks/get answers -32602) although its ttlMs is 60000.";
+    TasksResultMethod => "tasks-result-method", ["TASKS-20"],
+        "The removed method tasks/result answers the task's result (-32602 while it has none) and tasks/list answers {resultType: complete, tasks: []} instead of -32601.";
+    ReservedTaskNotification => "reserved-task-notification", ["TASKS-22"], ["TASKS-16"],
+        "When slow_compute creates a task, the answer is SSE: a notifications/tasks/created notification (a name the extension does not define, in its reserved prefix) precedes the CreateTaskResult; listen streams with taskIds send one per agreed task right after the acknowledgement.";
+    CancelRunningError => "cancel-running-error", ["TASKS-13"],
+        "tasks/cancel of a working or input_required task is answered with -32603 \"cancellation is not supported\" and the task keeps running (terminal tasks are acknowledged as usual).";
+    TaskGetExtraPayload => "task-get-extra-payload", ["TASKS-08"], ["TASKS-09"],
+        "tasks/get of a working or input_required task also carries result {content: []}, of a completed task also error {-32603, \"stale\"} and inputRequests {}, of a failed task also result {content: []}.";
+    TaskInputRequestsEmpty => "task-input-requests-empty", ["TASKS-08"], ["TASKS-11", "TASKS-12", "TASKS-14"],
+        "An input_required task (confirm_delete, multi_input) reports inputRequests {} while it waits (tasks/update still accepts answers for the hidden requests).";
+    TaskIgnoresUpdate => "task-ignores-update", ["TASKS-11"], ["TASKS-08", "TASKS-12", "TASKS-14"],
+        "tasks/update is acknowledged but its answers are dropped (the task stays input_required), and an update none of whose keys is outstanding gets -32602 \"unknown input key\".";
+    TaskStuckWorking => "task-stuck-working", ["TASKS-08"], ["TASKS-09", "TASKS-11", "TASKS-12", "TASKS-14", "TASKS-18", "TASKS-19"],
+        "A task that would become completed or failed reports working forever instead (a cancelled task still reports cancelled).";
+    TaskForgetsMrtrAnswer => "task-forgets-mrtr-answer", ["TASKS-18"],
+        "test_tool_with_task's task result ignores the name gathered in the multi round-trip: Hello, stranger!";
+    TaskListenExtra => "task-listen-extra", ["TASKS-16"],
+        "A listen stream with taskIds acknowledges an extra taskId nobody asked for, then sends a notifications/message and a notifications/tasks (working) for that extra task.";
+    TaskTtlNotInteger => "task-ttl-not-integer", ["TASKS-23"], ["TASKS-06", "TASKS-08"],
+        "ttlMs is 60000.5 on CreateTaskResult and tasks/get results.";
+    TaskErrorEmptyMessage => "task-error-empty-message", ["TASKS-24"], [],
+        "Every JSON-RPC error from tasks/get, tasks/update and tasks/cancel has an empty message.";
 }
 
 impl FaultKind {

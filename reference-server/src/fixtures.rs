@@ -1,6 +1,5 @@
 //! Fixture tools, prompts, resources and completions (the names the official suite uses).
 
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
@@ -258,6 +257,9 @@ fn all_tool_definitions(state: &AppState) -> Vec<Value> {
         }}),
     ];
     tools.extend(mrtr::tool_definitions());
+    if !state.tools_only {
+        tools.extend(crate::tasks::tool_definitions());
+    }
     if state.has(F::BadToolName) {
         // On the first page, where single-page list checks look.
         tools.insert(0, json!({"name": "bad tool name!", "description": "A badly named tool", "inputSchema": NO_ARGS()}));
@@ -763,15 +765,21 @@ fn today() -> i64 {
 // ---------------------------------------------------------------------------------------------
 // Cursors
 
-/// Fixed key for the (non-cryptographic) integrity tag on cursors: enough to reject forged or
-/// edited cursors. `requestState` is sealed with HMAC-SHA256 instead (see `mrtr`).
-const CURSOR_KEY: &str = "mcpcheck-reference-server/cursor/v1";
-
-fn tag(payload: &str) -> String {
-    let mut h = DefaultHasher::new();
-    CURSOR_KEY.hash(&mut h);
-    payload.hash(&mut h);
-    format!("{:016x}", h.finish())
+/// Cursors are tagged with HMAC-SHA256 under the instance's `requestState` key: a forged or
+/// edited cursor is rejected, and instances that share the key (a stateless deployment) accept
+/// each other's cursors, while instances with keys of their own do not.
+fn tag(state: &AppState, payload: &str) -> String {
+    use hmac::{Hmac, KeyInit, Mac};
+    let mut m = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(state.state_key())
+        .expect("HMAC takes keys of any length");
+    m.update(b"cursor|");
+    m.update(payload.as_bytes());
+    m.finalize()
+        .into_bytes()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -805,20 +813,16 @@ pub const PAGE_SIZE: usize = 2;
 
 /// An opaque cursor for `offset` in the list of `method`: base64 of `method:offset`, a dot and a
 /// keyed tag (so a cursor works on any connection, and a forged or edited one is rejected).
-fn cursor(method: &str, offset: usize) -> String {
+fn cursor(state: &AppState, method: &str, offset: usize) -> String {
     let payload = format!("{method}:{offset}");
-    format!(
-        "{}.{}",
-        B64.encode(&payload),
-        &tag(&format!("cursor|{payload}"))[..8]
-    )
+    format!("{}.{}", B64.encode(&payload), tag(state, &payload))
 }
 
 /// The offset a cursor stands for, if it is one this server issued for `method`.
-fn open_cursor(method: &str, cursor: &str) -> Option<usize> {
+fn open_cursor(state: &AppState, method: &str, cursor: &str) -> Option<usize> {
     let (b64, t) = cursor.split_once('.')?;
     let payload = String::from_utf8(B64.decode(b64).ok()?).ok()?;
-    if tag(&format!("cursor|{payload}")).get(..8) != Some(t) {
+    if tag(state, &payload) != t {
         return None;
     }
     let (m, offset) = payload.rsplit_once(':')?;
@@ -835,7 +839,7 @@ fn paginate(
 ) -> Result<Value, RpcError> {
     let offset = match ctx.params.get("cursor") {
         None => 0,
-        Some(Value::String(c)) => match open_cursor(method, c) {
+        Some(Value::String(c)) => match open_cursor(ctx.state, method, c) {
             Some(o) if o < items.len() => o,
             _ if ctx.has(F::InvalidCursorAccepted) => 0,
             _ => return Err(RpcError::invalid_params("Invalid cursor")),
@@ -851,9 +855,9 @@ fn paginate(
     let page: Vec<Value> = items[start..end].to_vec();
     let mut result = json!({"resultType": "complete", field: page});
     if end < items.len() {
-        result["nextCursor"] = json!(cursor(method, end));
+        result["nextCursor"] = json!(cursor(ctx.state, method, end));
     } else if ctx.has(F::CursorLoop) {
-        result["nextCursor"] = json!(cursor(method, 0));
+        result["nextCursor"] = json!(cursor(ctx.state, method, 0));
     }
     if !(ctx.has(F::LaterPagesNoCacheHints) && offset > 0) {
         list_cache_hints(ctx, &mut result);

@@ -8,13 +8,19 @@ use std::sync::Arc;
 mod faults;
 mod fixtures;
 mod mrtr;
+mod resp;
 mod rpc;
 mod server;
 mod stdio;
+mod store;
+mod tasks;
 
 pub use faults::{FAULTS, FaultKind};
+pub use resp::{Connection as RespConnection, Reply as RespReply, parse_url as parse_redis_url};
 pub use server::{decode_sentinel, origin_allowed};
 pub use stdio::serve as serve_stdio;
+pub use store::{MemoryStore, RedisStore, StoreError, TaskStore};
+pub use tasks::EXTENSION as TASKS_EXTENSION;
 
 /// The only protocol revision this server implements.
 pub const REVISION: &str = mcpcheck_schemas::REVISION;
@@ -59,6 +65,12 @@ pub struct Config {
     /// resources, prompts, completion, `subscriptions/listen` and the tools that need them or
     /// logging are absent. Shows that a server is never failed for what it does not offer.
     pub tools_only: bool,
+    /// The task store: `None` (or `"memory"`) for a store of this instance only, or
+    /// `redis://HOST:PORT[/DB]` for a Redis store shared by every instance that names it.
+    pub store: Option<String>,
+    /// The `requestState` HMAC key (any non-empty string). `None`: `MCPCHECK_STATE_KEY`, else
+    /// (Redis store) a key shared through Redis, else random per instance.
+    pub state_key: Option<String>,
 }
 
 impl Config {
@@ -79,11 +91,14 @@ pub struct Running {
 }
 
 /// Binds `addr` (use port 0 for an ephemeral port) and serves until the task is dropped/aborted.
+/// Fails when the configured task store cannot be used (a Redis store must answer `PING`).
 pub async fn spawn(addr: SocketAddr, config: Config) -> std::io::Result<Running> {
+    let state = server::AppState::build(&config)
+        .await
+        .map_err(std::io::Error::other)?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    let app = server::router(Arc::new(server::AppState::new(&config)))
-        .into_make_service_with_connect_info::<server::Conn>();
+    let app = server::router(Arc::new(state)).into_make_service_with_connect_info::<server::Conn>();
     let handle = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
@@ -128,10 +143,14 @@ pub struct ServeArgs {
     /// stderr; exits on stdin EOF.
     #[arg(long)]
     pub stdio: bool,
-    /// Offer tools only (no resources, prompts, completion, logging or list-change
-    /// notifications).
+    /// Offer tools only (no resources, prompts, completion, logging, list-change
+    /// notifications or tasks).
     #[arg(long)]
     pub tools_only: bool,
+    /// Task store: `memory` (default, this instance only) or `redis://HOST:PORT[/DB]`
+    /// (shared by every instance using it; also shares the requestState key).
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
 }
 
 /// Runs the server as the CLI does; returns the process exit code (2 for an unknown fault).
@@ -153,6 +172,8 @@ pub async fn run_cli(args: ServeArgs) -> i32 {
         fault,
         allowed_origins: args.allow_origins,
         tools_only: args.tools_only,
+        store: args.store,
+        state_key: None,
     };
     if args.stdio {
         return serve_stdio(config).await;
@@ -160,7 +181,7 @@ pub async fn run_cli(args: ServeArgs) -> i32 {
     let running = match spawn(args.listen, config).await {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("cannot listen on {}: {e}", args.listen);
+            eprintln!("cannot serve on {}: {e}", args.listen);
             return 1;
         }
     };

@@ -4,8 +4,10 @@
 //! `requestState` format (opaque to clients): `base64url(payload) "." base64url(tag)` (no
 //! padding), where `payload` is the JSON text
 //! `{"v":1,"m":method,"n":name-or-uri,"a":hex(sha256(canonical arguments JSON)),"exp":unix-ms,"d":data}`
-//! and `tag` = HMAC-SHA256(key, payload). The key comes from `MCPCHECK_STATE_KEY` (any string;
-//! several instances sharing it accept each other's states) or is random per process. The state
+//! and `tag` = HMAC-SHA256(key, payload). The key belongs to the server instance: the
+//! configured key (`Config::state_key`), else `MCPCHECK_STATE_KEY` (any string; instances
+//! sharing it accept each other's states), else with a Redis task store a key shared through
+//! Redis, else random per instance. The state
 //! expires after `MCPCHECK_STATE_TTL_MS` (default 10 minutes). A state that fails the tag check,
 //! has expired, or is bound to another method / name / arguments is rejected with -32602
 //! "invalid requestState" (HTTP 200; `data.reason` says why).
@@ -52,16 +54,16 @@ pub fn wire_text(message: &Value) -> String {
     }
 }
 
-fn state_key() -> &'static [u8] {
-    static KEY: OnceLock<Vec<u8>> = OnceLock::new();
-    KEY.get_or_init(|| match std::env::var(STATE_KEY_ENV) {
-        Ok(k) if !k.is_empty() => k.into_bytes(),
-        _ => random_key(),
-    })
+/// The `requestState` key from [`STATE_KEY_ENV`], if set (non-empty).
+pub fn env_state_key() -> Option<Vec<u8>> {
+    match std::env::var(STATE_KEY_ENV) {
+        Ok(k) if !k.is_empty() => Some(k.into_bytes()),
+        _ => None,
+    }
 }
 
-/// 32 bytes from the process's randomly seeded hashers (std seeds them from the OS RNG).
-fn random_key() -> Vec<u8> {
+/// 32 bytes from randomly seeded hashers (std seeds them from the OS RNG; every call differs).
+pub fn random_key() -> Vec<u8> {
     use std::hash::BuildHasher as _;
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -154,15 +156,15 @@ impl Binding {
     }
 }
 
-fn mac(payload: &[u8]) -> Hmac<Sha256> {
-    let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(state_key())
-        .expect("HMAC accepts keys of any length");
+fn mac(key: &[u8], payload: &[u8]) -> Hmac<Sha256> {
+    let mut m =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC accepts keys of any length");
     m.update(payload);
     m
 }
 
 /// Seals `data` into a `requestState` bound to `binding`.
-fn seal(binding: &Binding, data: &Value) -> String {
+fn seal(key: &[u8], binding: &Binding, data: &Value) -> String {
     let payload = json!({
         "v": 1,
         "m": binding.method,
@@ -172,7 +174,7 @@ fn seal(binding: &Binding, data: &Value) -> String {
         "d": data,
     })
     .to_string();
-    let tag = mac(payload.as_bytes()).finalize().into_bytes();
+    let tag = mac(key, payload.as_bytes()).finalize().into_bytes();
     format!("{}.{}", B64URL.encode(&payload), B64URL.encode(tag))
 }
 
@@ -184,7 +186,7 @@ struct Verify {
 }
 
 /// The data of a sealed state, or why it is rejected.
-fn open(state: &str, binding: &Binding, verify: Verify) -> Result<Value, &'static str> {
+fn open(key: &[u8], state: &str, binding: &Binding, verify: Verify) -> Result<Value, &'static str> {
     let (payload_b64, tag_b64) = state.split_once('.').ok_or("malformed")?;
     let decoded = B64URL
         .decode(payload_b64)
@@ -193,7 +195,7 @@ fn open(state: &str, binding: &Binding, verify: Verify) -> Result<Value, &'stati
     if verify.tag {
         let payload = decoded.as_deref().ok_or("malformed")?;
         let tag = B64URL.decode(tag_b64).map_err(|_| "malformed")?;
-        mac(payload.as_bytes())
+        mac(key, payload.as_bytes())
             .verify_slice(&tag)
             .map_err(|_| "integrity check failed")?;
     }
@@ -256,7 +258,7 @@ impl Kind {
     }
 
     /// Whether `v` has the shape of this kind's result.
-    fn valid(self, v: &Value) -> bool {
+    pub(crate) fn valid(self, v: &Value) -> bool {
         let Some(o) = v.as_object() else {
             return false;
         };
@@ -340,7 +342,7 @@ impl<'a> Mrtr<'a> {
                     binding: !has(F::TamperedStateAccepted) && !has(F::StateReplayAccepted),
                     expiry: !has(F::TamperedStateAccepted),
                 };
-                Some(open(s, &binding, verify).map_err(invalid_state)?)
+                Some(open(ctx.state.state_key(), s, &binding, verify).map_err(invalid_state)?)
             }
             Some(_) => return Err(RpcError::invalid_params("requestState must be a string")),
         };
@@ -394,7 +396,7 @@ impl<'a> Mrtr<'a> {
             );
             return id;
         }
-        seal(&self.binding, data)
+        seal(self.ctx.state.state_key(), &self.binding, data)
     }
 
     /// An `InputRequiredResult` asking `requests` (key, request) with a state carrying `data`.
@@ -445,7 +447,7 @@ pub fn declares(ctx: &Ctx, name: &str) -> bool {
 
 /// Whether form elicitation may be requested: `elicitation` is declared and is empty (form
 /// only, for compatibility) or lists `form`.
-fn form_ok(ctx: &Ctx) -> bool {
+pub(crate) fn form_ok(ctx: &Ctx) -> bool {
     match ctx.meta.capabilities.get("elicitation") {
         Some(Value::Object(o)) => o.is_empty() || o.contains_key("form"),
         Some(_) => true,

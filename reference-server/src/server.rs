@@ -86,7 +86,14 @@ pub struct AppState {
     events: broadcast::Sender<ListenEvent>,
     /// `test_slow_cancellable` runs by `runId` (read by `test_cancellation_status`).
     pub(crate) runs: Runs,
+    /// The task store and the evaluation of tasks (tasks extension).
+    pub(crate) tasks: crate::tasks::TaskEngine,
+    /// The HMAC key sealing `requestState` (per instance, see `mrtr.rs`).
+    state_key: Vec<u8>,
 }
+
+/// Where a Redis store keeps the shared `requestState` key.
+pub const STATE_KEY_NAME: &str = "mcpcheck:state-key";
 
 /// Status of `test_slow_cancellable` runs, keyed by the client-chosen `runId`.
 pub(crate) type Runs = Arc<Mutex<HashMap<String, RunStatus>>>;
@@ -117,16 +124,72 @@ impl AppState {
         s
     }
 
+    /// A state with an in-memory task store (`config.store` is not consulted) and the state
+    /// key from the configuration, the environment or a random one.
     pub fn new(config: &Config) -> Self {
+        let key = config
+            .state_key
+            .as_ref()
+            .filter(|k| !k.is_empty())
+            .map(|k| k.clone().into_bytes())
+            .or_else(crate::mrtr::env_state_key)
+            .unwrap_or_else(crate::mrtr::random_key);
+        let store: Arc<dyn crate::store::TaskStore> =
+            Arc::new(crate::store::MemoryStore::default());
+        AppState::with_store(config, store, key)
+    }
+
+    fn with_store(
+        config: &Config,
+        store: Arc<dyn crate::store::TaskStore>,
+        state_key: Vec<u8>,
+    ) -> Self {
+        let fault = config.fault.and_then(F::of);
         AppState {
-            fault: config.fault.and_then(F::of),
+            fault,
             tools_only: config.tools_only,
             allowed_origins: config.allowed_origins.clone(),
             conns: Mutex::new(HashMap::new()),
             changes: broadcast::channel(64).0,
             events: broadcast::channel(64).0,
             runs: Arc::default(),
+            tasks: crate::tasks::TaskEngine::new(store, fault),
+            state_key,
         }
+    }
+
+    /// The state for `config`: opens its task store (`config.store`; a Redis store must
+    /// answer `PING`) and settles the `requestState` key: `config.state_key`, else
+    /// `MCPCHECK_STATE_KEY`, else the key shared through the store (set-if-absent under
+    /// [`STATE_KEY_NAME`], so every instance on one Redis agrees; a memory store keeps a random
+    /// key per instance).
+    pub async fn build(config: &Config) -> Result<Self, crate::store::StoreError> {
+        let store = crate::store::open(config.store.as_deref()).await?;
+        let key = match config
+            .state_key
+            .as_ref()
+            .filter(|k| !k.is_empty())
+            .map(|k| k.clone().into_bytes())
+            .or_else(crate::mrtr::env_state_key)
+        {
+            Some(k) => k,
+            None => {
+                let candidate: String = crate::mrtr::random_key()
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                store
+                    .shared_value(STATE_KEY_NAME, &candidate)
+                    .await?
+                    .into_bytes()
+            }
+        };
+        Ok(AppState::with_store(config, store, key))
+    }
+
+    /// The `requestState` HMAC key of this instance.
+    pub(crate) fn state_key(&self) -> &[u8] {
+        &self.state_key
     }
 
     /// Runs `f` on the state of connection `conn` (created on first use).
@@ -205,7 +268,7 @@ async fn post_mcp(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let mut response = handle_post(&state, conn, &headers, &body);
+    let mut response = handle_post(&state, conn, &headers, &body).await;
     if state.has(F::MintsSessionId) {
         response.headers_mut().insert(
             "mcp-session-id",
@@ -215,7 +278,7 @@ async fn post_mcp(
     response
 }
 
-fn handle_post(state: &AppState, conn: Conn, headers: &HeaderMap, body: &[u8]) -> Response {
+async fn handle_post(state: &AppState, conn: Conn, headers: &HeaderMap, body: &[u8]) -> Response {
     if let Err(e) = check_origin(state, headers) {
         return error_response(state, None, e);
     }
@@ -254,6 +317,7 @@ fn handle_post(state: &AppState, conn: Conn, headers: &HeaderMap, body: &[u8]) -
         Ok(Incoming::Notification) => notification_response(state),
         Ok(Incoming::Request { id, method, params }) => {
             let mut outcome = handle_request(state, conn, headers, &method, params.as_ref())
+                .await
                 .unwrap_or_else(Outcome::Error);
             apply_request_faults(state, &id, &method, &mut outcome);
             respond(state, &id, outcome)
@@ -379,7 +443,7 @@ fn notification_response(state: &AppState) -> Response {
 // ---------------------------------------------------------------------------------------------
 // Request pipeline
 
-fn handle_request(
+async fn handle_request(
     state: &AppState,
     conn: Conn,
     headers: &HeaderMap,
@@ -407,12 +471,12 @@ fn handle_request(
         params: params_obj.unwrap_or(&empty),
         meta: &meta,
     };
-    dispatch(&ctx, method)
+    dispatch(&ctx, method).await
 }
 
 /// The request pipeline without the header layer (the stdio binding, STDIO-03): legacy
 /// `initialize` (no `_meta` protocolVersion) → `_meta` → version → method → capability → params.
-pub(crate) fn handle_headerless(
+pub(crate) async fn handle_headerless(
     state: &AppState,
     conn: Conn,
     method: &str,
@@ -442,7 +506,7 @@ pub(crate) fn handle_headerless(
         params: params_obj.unwrap_or(&empty),
         meta: &meta,
     };
-    dispatch(&ctx, method)
+    dispatch(&ctx, method).await
 }
 
 fn legacy_initialize(state: &AppState, params: Option<&Map<String, Value>>) -> RpcError {
@@ -602,13 +666,17 @@ fn check_headers(
     }
 
     let name_field = match method {
-        "tools/call" | "prompts/get" => Some("name"),
-        "resources/read" => Some("uri"),
+        "tools/call" | "prompts/get" if !state.has(F::NameHeaderUnchecked) => Some("name"),
+        "resources/read" if !state.has(F::NameHeaderUnchecked) => Some("uri"),
+        // Tasks extension routing header (TASKS-17); not offered by a tools-only server.
+        "tasks/get" | "tasks/update" | "tasks/cancel"
+            if !state.has(F::TaskNameHeaderIgnored) && !state.tools_only =>
+        {
+            Some("taskId")
+        }
         _ => None,
     };
-    if let Some(field) = name_field
-        && !state.has(F::NameHeaderUnchecked)
-    {
+    if let Some(field) = name_field {
         let body = params.and_then(|p| p.get(field)).and_then(Value::as_str);
         match (get("mcp-name")?, body) {
             (None, None) => {} // params validation reports the missing field
@@ -872,14 +940,15 @@ fn check_version(state: &AppState, version: &str) -> Result<(), RpcError> {
     Err(err.with_data(json!({"supported": supported, "requested": version})))
 }
 
-fn dispatch(ctx: &Ctx, method: &str) -> Result<Outcome, RpcError> {
+async fn dispatch(ctx: &Ctx<'_>, method: &str) -> Result<Outcome, RpcError> {
     let state = ctx.state;
     // A minimal tools-only server: nothing to subscribe to, so no listen either.
     let not_offered = state.tools_only
         && (method.starts_with("resources/")
             || method.starts_with("prompts/")
             || method == "completion/complete"
-            || method == "subscriptions/listen");
+            || method == "subscriptions/listen"
+            || method.starts_with("tasks/"));
     if not_offered {
         return Err(method_not_found(state, method));
     }
@@ -903,6 +972,9 @@ fn dispatch(ctx: &Ctx, method: &str) -> Result<Outcome, RpcError> {
             "initialize first: the session handshake has not been completed",
         ));
     }
+    if let Some(outcome) = crate::tasks::dispatch(ctx, method).await {
+        return outcome;
+    }
     Ok(match method {
         "server/discover" => Outcome::Result(discover(state)),
         "tools/list" => Outcome::Result(fixtures::list_tools(ctx)?),
@@ -913,7 +985,7 @@ fn dispatch(ctx: &Ctx, method: &str) -> Result<Outcome, RpcError> {
         "prompts/list" => Outcome::Result(fixtures::list_prompts(ctx)?),
         "prompts/get" => Outcome::Result(fixtures::get_prompt(ctx)?),
         "completion/complete" => Outcome::Result(fixtures::complete(ctx)?),
-        "subscriptions/listen" => listen(ctx)?,
+        "subscriptions/listen" => listen(ctx).await?,
         "ping" if state.has(F::PingAnswered) => Outcome::Result(json!({"resultType": "complete"})),
         _ => return Err(method_not_found(state, method)),
     })
@@ -931,6 +1003,9 @@ const SERVED_METHODS: &[&str] = &[
     "prompts/get",
     "completion/complete",
     "subscriptions/listen",
+    "tasks/get",
+    "tasks/update",
+    "tasks/cancel",
 ];
 
 /// Methods of earlier revisions that this revision removed (answered like unknown methods).
@@ -985,8 +1060,16 @@ fn discover(state: &AppState) -> Value {
             capabilities.as_object_mut().map(|c| c.remove(key));
         }
     }
+    if !state.tools_only {
+        capabilities["extensions"] = json!({ crate::tasks::EXTENSION: {} });
+    }
     if state.has(F::UnprefixedExtension) {
-        capabilities["extensions"] = json!({"tasks": {}});
+        capabilities["extensions"]["tasks"] = json!({});
+    }
+    if state.has(F::LegacyTasksCapability) {
+        capabilities["tasks"] =
+            json!({"list": {}, "cancel": {}, "requests": {"tools": {"call": {}}}});
+        capabilities["extensions"][crate::tasks::EXTENSION] = json!({"list": true});
     }
     let mut result = json!({
         "resultType": "complete",
@@ -1023,6 +1106,12 @@ pub struct Listen {
     pub(crate) events: broadcast::Receiver<ListenEvent>,
     /// `listen-unrequested-notifications`: tool list changes go to every stream.
     unrequested_tools: bool,
+    /// The tasks whose status changes this stream delivers (`taskIds`, tasks extension).
+    pub(crate) tasks: Option<Box<crate::tasks::TaskWatch>>,
+    /// `task-notification-no-subscription-id`: `notifications/tasks` go untagged.
+    untagged_tasks: bool,
+    /// Messages sent right after the acknowledgement (fault modes only), tagged like the rest.
+    queued: std::collections::VecDeque<Value>,
 }
 
 impl std::fmt::Debug for Listen {
@@ -1052,7 +1141,10 @@ impl Listen {
     pub(crate) async fn next_message(&mut self, sub_id: &Value) -> Option<Value> {
         use broadcast::error::RecvError;
         loop {
-            let message = tokio::select! {
+            let message = if let Some(m) = self.queued.pop_front() {
+                Some(m)
+            } else {
+                tokio::select! {
                 r = self.rx.recv() => match r {
                     Ok(ListKind::Tools) if self.wants("toolsListChanged") || self.unrequested_tools => {
                         Some(notification("notifications/tools/list_changed", json!({})))
@@ -1077,6 +1169,13 @@ impl Listen {
                     Ok(_) | Err(RecvError::Lagged(_)) => None,
                     Err(RecvError::Closed) => return None,
                 },
+                m = next_task_notification(&mut self.tasks) => {
+                    if self.untagged_tasks {
+                        return Some(m);
+                    }
+                    Some(m)
+                }
+                }
             };
             if let Some(mut m) = message {
                 if !m["params"].is_object() {
@@ -1092,12 +1191,39 @@ impl Listen {
     }
 }
 
-fn listen(ctx: &Ctx) -> Result<Outcome, RpcError> {
+/// The next `notifications/tasks` of a stream watching tasks (pending forever otherwise).
+async fn next_task_notification(tasks: &mut Option<Box<crate::tasks::TaskWatch>>) -> Value {
+    match tasks {
+        Some(watch) => watch.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn listen(ctx: &Ctx<'_>) -> Result<Outcome, RpcError> {
     let Some(requested) = ctx.params.get("notifications").and_then(Value::as_object) else {
         return Err(RpcError::invalid_params(
             "params.notifications must be an object",
         ));
     };
+    // Tasks extension: `taskIds` needs the extension declared on this request (TASKS-16).
+    let mut task_ids = None;
+    if let Some(ids) = requested.get("taskIds") {
+        if !crate::tasks::declares_extension(ctx) && !ctx.state.has(F::TaskListenWithoutExtension) {
+            return Err(crate::tasks::missing_extension(
+                "subscriptions/listen with notifications.taskIds",
+            ));
+        }
+        let Some(ids) = ids.as_array().and_then(|a| {
+            a.iter()
+                .map(|v| v.as_str().map(String::from))
+                .collect::<Option<Vec<String>>>()
+        }) else {
+            return Err(RpcError::invalid_params(
+                "params.notifications.taskIds must be an array of taskId strings",
+            ));
+        };
+        task_ids = Some(ctx.state.tasks.existing(&ids).await?);
+    }
     let mut agreed = Map::new();
     for key in [
         "toolsListChanged",
@@ -1116,6 +1242,29 @@ fn listen(ctx: &Ctx) -> Result<Outcome, RpcError> {
         agreed.insert("resourceSubscriptions".into(), Value::Array(uris));
     }
     let honoured = agreed.clone();
+    let mut queued = std::collections::VecDeque::new();
+    if let Some(ids) = &task_ids {
+        let mut listed = ids.clone();
+        if ctx.state.has(F::ReservedTaskNotification) {
+            queued.extend(
+                ids.iter()
+                    .map(|id| notification("notifications/tasks/created", json!({"taskId": id}))),
+            );
+        }
+        if ctx.state.has(F::TaskListenExtra) {
+            let extra = crate::tasks::PHANTOM_TASK_ID;
+            listed.push(extra.to_string());
+            queued.push_back(notification(
+                "notifications/message",
+                json!({"level": "info", "data": "task stream log"}),
+            ));
+            queued.push_back(notification(
+                "notifications/tasks",
+                crate::tasks::phantom_task(),
+            ));
+        }
+        agreed.insert("taskIds".into(), json!(listed));
+    }
     if ctx.state.has(F::ListenAckSuperset) {
         for key in [
             "toolsListChanged",
@@ -1142,6 +1291,10 @@ fn listen(ctx: &Ctx) -> Result<Outcome, RpcError> {
         honoured,
         events: ctx.state.events.subscribe(),
         unrequested_tools: ctx.state.has(F::ListenUnrequestedNotifications),
+        tasks: task_ids
+            .map(|ids| Box::new(crate::tasks::TaskWatch::new(ctx.state.tasks.clone(), ids))),
+        untagged_tasks: ctx.state.has(F::TaskNotificationNoSubscriptionId),
+        queued,
     }))
 }
 

@@ -35,7 +35,13 @@ pub const DRAIN: Duration = Duration::from_secs(2);
 
 /// Serves MCP on this process's stdin/stdout until stdin EOF; returns the exit code (0).
 pub async fn serve(config: Config) -> i32 {
-    let state = Arc::new(AppState::new(&config));
+    let state = match AppState::build(&config).await {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            eprintln!("mcpcheck reference server: {e}");
+            return 1;
+        }
+    };
     let (tx, rx) = mpsc::unbounded_channel::<String>();
     let writer = tokio::task::spawn_blocking(move || write_lines(rx));
     eprintln!("mcpcheck reference server: serving MCP {REVISION} on stdio");
@@ -321,7 +327,7 @@ impl Request {
             ))
         } else if state.has(F::StdioMetaUnchecked) && self.method != "initialize" {
             let params = unchecked_meta(self.params.clone());
-            match handle_headerless(state, self.conn, &self.method, Some(&params)) {
+            match handle_headerless(state, self.conn, &self.method, Some(&params)).await {
                 Err(e) if e.code == METHOD_NOT_FOUND => {
                     Outcome::Result(json!({"resultType": "complete"}))
                 }
@@ -329,6 +335,7 @@ impl Request {
             }
         } else {
             handle_headerless(state, self.conn, &self.method, self.params.as_ref())
+                .await
                 .unwrap_or_else(Outcome::Error)
         };
         let id = echoed_id(state, &self.id, &outcome);

@@ -1419,7 +1419,421 @@ async fn probe(s: &Server, fault: &str) -> bool {
                 v["result"]["resultType"] == "complete" && v["result"]["isError"] != true
             }
         }
+        _ if fault.starts_with("task") || TASK_FAULTS.contains(&fault) => {
+            task_probe(s, fault).await
+        }
         other => panic!("no probe for fault {other}"),
+    }
+}
+
+/// Tasks-extension faults whose names do not start with "task".
+const TASK_FAULTS: &[&str] = &[
+    "required-task-legacy-code",
+    "legacy-task-param-rejected",
+    "create-result-extra-fields",
+    "create-result-bad-fields",
+    "tool-error-as-failed",
+    "unknown-task-wrong-code",
+    "update-ack-with-task",
+    "cancel-terminal-error",
+    "mutable-terminal-state",
+    "reserved-task-notification",
+    "cancel-running-error",
+    "legacy-tasks-capability",
+];
+
+const FAKE_TASK: &str = "4f1c9a0e-7b7e-4c4e-9d55-2f4a8f7c1b21";
+
+/// Probes of the tasks-extension faults.
+async fn task_probe(s: &Server, fault: &str) -> bool {
+    let wait = std::time::Duration::from_secs(5);
+    match fault {
+        "legacy-tasks-capability" => {
+            let r = s.request("server/discover", json!({})).await.json();
+            let ext = &r["result"]["capabilities"]["extensions"][TASKS];
+            r["result"]["capabilities"]["tasks"].is_object() && ext == &json!({"list": true})
+        }
+        "task-without-extension" => {
+            let r = s
+                .call_tool("slow_compute", json!({"seconds": 0}))
+                .await
+                .json();
+            r["result"]["resultType"] == "task"
+        }
+        "required-task-legacy-code" => {
+            let r = s.call_tool("failing_job", json!({})).await;
+            let data = r.json()["error"]["data"].clone();
+            r.status == 200
+                && r.code() == -32003
+                && data == json!({"requiredCapabilities": {"tasks": {}}})
+        }
+        "legacy-task-param-rejected" => {
+            let p = json!({"name": "greet", "arguments": {"name": "x"}, "task": {"ttl": 1000}});
+            s.request("tools/call", p).await.json()["error"]["code"] == -32602
+        }
+        "task-on-other-method" => {
+            let p = json!({"name": "test_simple_prompt", "_meta": task_meta()});
+            let prompt = s.request("prompts/get", p).await.json();
+            let list = s.request("tools/list", json!({"_meta": task_meta()})).await;
+            let disc = s
+                .request("server/discover", json!({"_meta": task_meta()}))
+                .await;
+            // Without the extension, tools/list and discover are unaffected.
+            let plain = s.request("tools/list", json!({})).await.json();
+            assert!(plain["result"]["tools"].is_array(), "{plain}");
+            [prompt, list.json(), disc.json()]
+                .iter()
+                .all(|r| r["result"]["resultType"] == "task" && r["result"]["taskId"].is_string())
+        }
+        "create-result-extra-fields" => {
+            let r = s
+                .call_with_tasks("slow_compute", json!({"seconds": 0}))
+                .await;
+            [
+                "requestState",
+                "result",
+                "error",
+                "inputRequests",
+                "task",
+                "ttl",
+                "pollInterval",
+            ]
+            .iter()
+            .all(|k| r["result"].get(k).is_some())
+        }
+        "create-result-bad-fields" => {
+            let r = s
+                .call_with_tasks("slow_compute", json!({"seconds": 0}))
+                .await;
+            r["result"]["createdAt"] == "21/11/2026 10:00"
+                && r["result"]["pollIntervalMs"].is_string()
+        }
+        "task-ttl-not-integer" => {
+            let r = s
+                .call_with_tasks("slow_compute", json!({"seconds": 0}))
+                .await;
+            let id = r["result"]["taskId"].as_str().unwrap().to_string();
+            let g = s.task_get(&id).await;
+            !r["result"]["ttlMs"].is_u64() && !g["result"]["ttlMs"].is_u64()
+        }
+        "task-not-durable" => {
+            let id = s.create_task("slow_compute", json!({"seconds": 5})).await;
+            s.task_get(&id).await["error"]["code"] == -32602
+        }
+        "task-get-missing-payload" => {
+            let id = s.create_task("failing_job", json!({})).await;
+            let done = s.wait_terminal(&id).await;
+            let failed = s.create_task("protocol_error_job", json!({})).await;
+            let f = s.wait_terminal(&failed).await;
+            done.get("result").is_none()
+                && f.get("error").is_none()
+                && f.get("statusMessage").is_none()
+        }
+        "tool-error-as-failed" => {
+            let id = s.create_task("failing_job", json!({})).await;
+            let failing = s.wait_terminal(&id).await;
+            let id = s.create_task("protocol_error_job", json!({})).await;
+            let proto = s.wait_terminal(&id).await;
+            failing["status"] == "failed"
+                && proto["status"] == "completed"
+                && proto["result"]
+                    == json!({"resultType": "complete", "content": [{"type": "text",
+                        "text": "protocol_error_job: internal error"}], "isError": true})
+                && proto.get("error").is_none()
+        }
+        "unknown-task-wrong-code" | "task-error-empty-message" => {
+            let mut all = true;
+            for (method, extra) in [
+                ("tasks/get", json!({})),
+                ("tasks/update", json!({"inputResponses": {}})),
+                ("tasks/cancel", json!({})),
+            ] {
+                let e = s.task_request(method, FAKE_TASK, extra).await.json()["error"].clone();
+                all &= if fault == "unknown-task-wrong-code" {
+                    e["code"] == -32050
+                } else {
+                    e["message"] == ""
+                };
+            }
+            all
+        }
+        "update-ack-with-task" => {
+            let id = s.create_task("slow_compute", json!({"seconds": 5})).await;
+            let ack = s
+                .task_request("tasks/update", &id, json!({"inputResponses": {}}))
+                .await
+                .json();
+            let cancel = s.task_request("tasks/cancel", &id, json!({})).await.json();
+            let is_task = |a: &Value| {
+                a["result"]["resultType"] == "task"
+                    && a["result"]["taskId"] == json!(id)
+                    && a["result"]["pollIntervalMs"].is_u64()
+            };
+            is_task(&ack) && is_task(&cancel) && cancel["result"]["status"] == "cancelled"
+        }
+        "task-reused-input-key" => {
+            let id = s.create_task("multi_input", json!({})).await;
+            s.wait_for(&id, &["input_required"], 50).await;
+            let answer =
+                json!({"first_name": {"action": "accept", "content": {"first_name": "A"}}});
+            s.task_request("tasks/update", &id, json!({"inputResponses": answer}))
+                .await;
+            let t = s.task_get(&id).await["result"].clone();
+            assert_eq!(t["status"], "input_required", "{t}");
+            let multi = t["inputRequests"].get("first_name").is_some();
+            let id = s
+                .create_task("confirm_delete", json!({"filename": "a.txt"}))
+                .await;
+            s.wait_for(&id, &["input_required"], 50).await;
+            let yes = json!({"confirm": {"action": "accept", "content": {"confirm": true}}});
+            s.task_request("tasks/update", &id, json!({"inputResponses": yes.clone()}))
+                .await;
+            let t = s.task_get(&id).await["result"].clone();
+            let again = t["status"] == "input_required"
+                && t["inputRequests"]["confirm"]["params"]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.ends_with(" (asked again)"));
+            if again {
+                s.task_request("tasks/update", &id, json!({"inputResponses": yes}))
+                    .await;
+                assert_eq!(s.task_get(&id).await["result"]["status"], "completed");
+            }
+            multi && again
+        }
+        "cancel-terminal-error" => {
+            let id = s.create_task("slow_compute", json!({"seconds": 0})).await;
+            s.wait_terminal(&id).await;
+            s.task_request("tasks/cancel", &id, json!({})).await.json()["error"]["code"] == -32602
+        }
+        "task-ignores-cancel" => {
+            let id = s.create_task("slow_compute", json!({"seconds": 0.3})).await;
+            let ack = s.task_request("tasks/cancel", &id, json!({})).await.json();
+            assert_eq!(ack["result"]["resultType"], "complete", "{ack}");
+            s.wait_terminal(&id).await["status"] == "completed"
+        }
+        "mutable-terminal-state" => {
+            let id = s.create_task("slow_compute", json!({"seconds": 0})).await;
+            assert_eq!(s.wait_terminal(&id).await["status"], "completed");
+            s.task_request("tasks/cancel", &id, json!({})).await;
+            let first = s.task_get(&id).await["result"]["status"] == "cancelled";
+            s.task_request("tasks/cancel", &id, json!({})).await;
+            let t = s.task_get(&id).await["result"].clone();
+            first && t["status"] == "failed" && t["error"]["message"] == "cancelled twice"
+        }
+        "task-illegal-transition" => {
+            let id = s.create_task("slow_compute", json!({"seconds": 0})).await;
+            s.wait_for(&id, &["completed"], 50).await;
+            let flips = s.task_get(&id).await["result"]["status"] == "working";
+            let mut seeds = true;
+            for (tool, args) in [
+                ("failing_job", json!({})),
+                ("confirm_delete", json!({"filename": "a"})),
+                ("multi_input", json!({})),
+            ] {
+                let r = s.call_with_tasks(tool, args).await;
+                seeds &= r["result"]["status"] == "completed";
+                let id = r["result"]["taskId"].as_str().unwrap();
+                seeds &= s.task_get(id).await["result"]["status"] != "completed";
+            }
+            flips && seeds
+        }
+        "task-methods-without-extension" => {
+            let id = s.create_task("slow_compute", json!({"seconds": 0})).await;
+            let r = s.request("tasks/get", json!({"taskId": id})).await;
+            r.status == 200 && r.json()["result"]["taskId"] == json!(id)
+        }
+        "task-listen-without-extension" => {
+            let id = s.create_task("slow_compute", json!({"seconds": 0})).await;
+            let mut l = s.listen(json!("L"), json!({"taskIds": [id]})).await;
+            if l.status != 200 {
+                return false;
+            }
+            let ack = l.next_message(wait).await.expect("ack");
+            ack["params"]["notifications"]["taskIds"] == json!([id])
+        }
+        "task-notification-no-subscription-id" => {
+            let id = s.create_task("slow_compute", json!({"seconds": 0})).await;
+            let params = json!({"notifications": {"taskIds": [id]}, "_meta": task_meta()});
+            let mut l = s
+                .open_stream(json!("L"), "subscriptions/listen", params)
+                .await;
+            l.next_message(wait).await.expect("ack");
+            let n = l.next_message(wait).await.expect("notifications/tasks");
+            assert_eq!(n["method"], "notifications/tasks", "{n}");
+            n["params"]["_meta"]
+                .get("io.modelcontextprotocol/subscriptionId")
+                .is_none()
+        }
+        "task-name-header-ignored" => {
+            let id = s.create_task("slow_compute", json!({"seconds": 0})).await;
+            let p = with_meta(json!({"taskId": id, "_meta": task_meta()}));
+            let r = s
+                .request_with("tasks/get", p, &["Mcp-Name"], &[("Mcp-Name", "other")])
+                .await;
+            r.status == 200
+        }
+        "task-before-mrtr" => {
+            let p = json!({"name": "test_tool_with_task", "arguments": {},
+                "_meta": {"io.modelcontextprotocol/clientCapabilities": task_caps(json!({"elicitation": {}}))}});
+            let r = s.request("tools/call", p).await.json();
+            if r["result"]["resultType"] != "task" {
+                return false;
+            }
+            let id = r["result"]["taskId"].as_str().unwrap().to_string();
+            let t = s.wait_for(&id, &["input_required"], 50).await;
+            t["inputRequests"].get("user_name").is_some()
+        }
+        "task-purged-early" => {
+            let id = s.create_task("slow_compute", json!({"seconds": 0})).await;
+            s.wait_terminal(&id).await;
+            for _ in 0..10 {
+                let r = s.task_get(&id).await;
+                if r["error"]["code"] == -32602 {
+                    return true;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            false
+        }
+        "tasks-result-method" => {
+            let id = s.create_task("slow_compute", json!({"seconds": 0})).await;
+            s.wait_terminal(&id).await;
+            let r = s.task_request("tasks/result", &id, json!({})).await;
+            let l = s.task_request("tasks/list", &id, json!({})).await;
+            r.status == 200
+                && r.json()["result"]["content"].is_array()
+                && l.status == 200
+                && l.json()["result"]["resultType"] == "complete"
+                && l.json()["result"]["tasks"] == json!([])
+        }
+        "reserved-task-notification" => {
+            let r = s
+                .request(
+                    "tools/call",
+                    json!({"name": "slow_compute", "arguments": {"seconds": 0}, "_meta": task_meta()}),
+                )
+                .await;
+            if !r.content_type().starts_with("text/event-stream") {
+                return false;
+            }
+            let events = r.sse();
+            assert_eq!(events.last().unwrap()["result"]["resultType"], "task");
+            let on_call = events
+                .iter()
+                .any(|e| e["method"] == "notifications/tasks/created");
+            // slow_compute answers as SSE under this fault: watch another task.
+            let id = s.create_task("multi_input", json!({})).await;
+            let params = json!({"notifications": {"taskIds": [id]}, "_meta": task_meta()});
+            let mut l = s
+                .open_stream(json!("L"), "subscriptions/listen", params)
+                .await;
+            l.next_message(wait).await.expect("ack");
+            let n = l.next_message(wait).await.expect("a notification");
+            on_call
+                && n["method"] == "notifications/tasks/created"
+                && n["params"]
+                    == json!({"taskId": id, "_meta": {"io.modelcontextprotocol/subscriptionId": "L"}})
+        }
+        "cancel-running-error" => {
+            let id = s.create_task("slow_compute", json!({"seconds": 0.3})).await;
+            let r = s.task_request("tasks/cancel", &id, json!({})).await.json();
+            let refused = r["error"]["code"] == -32603
+                && r["error"]["message"] == "cancellation is not supported";
+            let end = s.wait_terminal(&id).await;
+            let t = s.task_request("tasks/cancel", &id, json!({})).await.json();
+            assert_eq!(t["result"]["resultType"], "complete", "{t}");
+            refused && end["status"] == "completed"
+        }
+        "task-get-extra-payload" => {
+            let id = s.create_task("slow_compute", json!({"seconds": 5})).await;
+            let w = s.task_get(&id).await["result"].clone();
+            let done = s.create_task("slow_compute", json!({"seconds": 0})).await;
+            let c = s.wait_terminal(&done).await;
+            let failed = s.create_task("protocol_error_job", json!({})).await;
+            let f = s.wait_terminal(&failed).await;
+            w["result"] == json!({"content": []})
+                && c["error"]["message"] == "stale"
+                && c["inputRequests"] == json!({})
+                && f["result"] == json!({"content": []})
+        }
+        "task-input-requests-empty" => {
+            let id = s.create_task("multi_input", json!({})).await;
+            let t = s.wait_for(&id, &["input_required"], 50).await;
+            let hidden = t["inputRequests"] == json!({});
+            let answer = json!({
+                "first_name": {"action": "accept", "content": {"first_name": "A"}},
+                "last_name": {"action": "accept", "content": {"last_name": "B"}}});
+            s.task_request("tasks/update", &id, json!({"inputResponses": answer}))
+                .await;
+            let end = s.wait_terminal(&id).await;
+            assert_eq!(end["status"], "completed", "{end}");
+            hidden
+        }
+        "task-ignores-update" => {
+            let id = s
+                .create_task("confirm_delete", json!({"filename": "a"}))
+                .await;
+            s.wait_for(&id, &["input_required"], 50).await;
+            let yes = json!({"confirm": {"action": "accept", "content": {"confirm": true}}});
+            let ack = s
+                .task_request("tasks/update", &id, json!({"inputResponses": yes}))
+                .await
+                .json();
+            assert_eq!(ack["result"]["resultType"], "complete", "{ack}");
+            tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+            let still = s.task_get(&id).await["result"]["status"] == "input_required";
+            let never = json!({"never_asked": {"action": "accept", "content": {}}});
+            let e = s
+                .task_request("tasks/update", &id, json!({"inputResponses": never}))
+                .await
+                .json();
+            still && e["error"]["code"] == -32602
+        }
+        "task-stuck-working" => {
+            let id = s.create_task("slow_compute", json!({"seconds": 0})).await;
+            let failed = s.create_task("protocol_error_job", json!({})).await;
+            tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+            let a = s.task_get(&id).await["result"]["status"].clone();
+            let b = s.task_get(&failed).await["result"]["status"].clone();
+            let long = s.create_task("slow_compute", json!({"seconds": 5})).await;
+            s.task_request("tasks/cancel", &long, json!({})).await;
+            let c = s.task_get(&long).await["result"]["status"].clone();
+            assert_eq!(c, "cancelled");
+            a == "working" && b == "working"
+        }
+        "task-forgets-mrtr-answer" => {
+            let caps = json!({"io.modelcontextprotocol/clientCapabilities": task_caps(json!({"elicitation": {}}))});
+            let mut p = json!({"name": "test_tool_with_task", "arguments": {}, "_meta": caps});
+            let first = s.request("tools/call", p.clone()).await.json();
+            assert_eq!(first["result"]["resultType"], "input_required", "{first}");
+            p["requestState"] = first["result"]["requestState"].clone();
+            p["inputResponses"] =
+                json!({"user_name": {"action": "accept", "content": {"name": "Ada"}}});
+            let r = s.request("tools/call", p).await.json();
+            let id = r["result"]["taskId"].as_str().expect("taskId").to_string();
+            let t = s.wait_terminal(&id).await;
+            t["result"]["content"][0]["text"] == "Hello, stranger!"
+        }
+        "task-listen-extra" => {
+            let id = s.create_task("slow_compute", json!({"seconds": 5})).await;
+            let params = json!({"notifications": {"taskIds": [id]}, "_meta": task_meta()});
+            let mut l = s
+                .open_stream(json!("L"), "subscriptions/listen", params)
+                .await;
+            let ack = l.next_message(wait).await.expect("ack");
+            let extra = "00000000-0000-4000-8000-000000000000";
+            if ack["params"]["notifications"]["taskIds"] != json!([id, extra]) {
+                return false;
+            }
+            let log = l.next_message(wait).await.expect("a notification");
+            let phantom = l.next_message(wait).await.expect("a notification");
+            log["method"] == "notifications/message"
+                && log["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"] == "L"
+                && phantom["method"] == "notifications/tasks"
+                && phantom["params"]["taskId"] == extra
+                && phantom["params"]["status"] == "working"
+        }
+        other => panic!("no task probe for fault {other}"),
     }
 }
 

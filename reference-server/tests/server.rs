@@ -767,7 +767,7 @@ fn origin_matching() {
 }
 
 const LISTS: [(&str, &str, usize, usize); 4] = [
-    ("tools/list", "tools", 5, 28),
+    ("tools/list", "tools", 5, 35),
     ("prompts/list", "prompts", 2, 6),
     ("resources/list", "resources", 2, 5),
     ("resources/templates/list", "resourceTemplates", 2, 3),

@@ -504,3 +504,100 @@ fn stdio_faults_are_marked_stdio_only() {
         ]
     );
 }
+
+fn task_meta() -> Value {
+    json!({"io.modelcontextprotocol/clientCapabilities":
+        {"extensions": {"io.modelcontextprotocol/tasks": {}}}})
+}
+
+/// Polls `tasks/get` over stdio until the task is in one of `statuses`.
+async fn stdio_wait(p: &mut Proc, id: &str, statuses: &[&str]) -> Value {
+    for n in 0..100 {
+        let rid = json!(format!("get-{id}-{n}"));
+        let params = json!({"taskId": id, "_meta": task_meta()});
+        let r = p.request(rid, "tasks/get", params).await;
+        let result = r.last().unwrap()["result"].clone();
+        assert_eq!(result["resultType"], "complete", "{r:?}");
+        if statuses.contains(&result["status"].as_str().unwrap_or("")) {
+            return result;
+        }
+        let wait = result["pollIntervalMs"].as_u64().unwrap_or(100);
+        tokio::time::sleep(Duration::from_millis(wait)).await;
+    }
+    panic!("task {id} never reached {statuses:?}");
+}
+
+#[tokio::test]
+async fn tasks_over_stdio() {
+    let mut p = Proc::start(None);
+    let d = p.request(json!(1), "server/discover", json!({})).await;
+    assert_eq!(
+        d[0]["result"]["capabilities"]["extensions"]["io.modelcontextprotocol/tasks"],
+        json!({})
+    );
+    // Without the extension: synchronous / -32021.
+    let params = json!({"name": "slow_compute", "arguments": {"seconds": 0}});
+    let r = p.request(json!(2), "tools/call", params).await;
+    assert_eq!(r[0]["result"]["resultType"], "complete", "{r:?}");
+    let params = json!({"name": "failing_job", "arguments": {}});
+    let r = p.request(json!(3), "tools/call", params).await;
+    assert_eq!(r[0]["error"]["code"], -32021, "{r:?}");
+    let r = p
+        .request(json!(4), "tasks/get", json!({"taskId": "x"}))
+        .await;
+    assert_eq!(r[0]["error"]["code"], -32021, "{r:?}");
+
+    // A task, watched on a subscription, then completed.
+    let params =
+        json!({"name": "slow_compute", "arguments": {"seconds": 0.2}, "_meta": task_meta()});
+    let r = p.request(json!(5), "tools/call", params).await;
+    let created = &r[0]["result"];
+    assert_eq!(created["resultType"], "task", "{r:?}");
+    let id = created["taskId"].as_str().unwrap().to_string();
+    let listen = json!({"notifications": {"taskIds": [id]}, "_meta": task_meta()});
+    p.send(&request(json!("L"), "subscriptions/listen", listen))
+        .await;
+    let mut seen = Vec::new();
+    while seen.last() != Some(&json!("completed")) {
+        let m = p.message().await.expect("a subscription message");
+        assert_eq!(
+            m["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
+            "L"
+        );
+        if m["method"] == "notifications/subscriptions/acknowledged" {
+            assert_eq!(m["params"]["notifications"]["taskIds"], json!([id]));
+            continue;
+        }
+        assert_eq!(m["method"], "notifications/tasks", "{m}");
+        seen.push(m["params"]["status"].clone());
+    }
+    assert_eq!(seen, [json!("working"), json!("completed")]);
+    let done = stdio_wait(&mut p, &id, &["completed"]).await;
+    assert_eq!(
+        done["result"]["content"][0]["text"],
+        "slow_compute: done after 0.2s"
+    );
+
+    // input_required, update, cancel.
+    let params =
+        json!({"name": "confirm_delete", "arguments": {"filename": "f"}, "_meta": task_meta()});
+    let r = p.request(json!(6), "tools/call", params).await;
+    let id = r[0]["result"]["taskId"].as_str().unwrap().to_string();
+    stdio_wait(&mut p, &id, &["input_required"]).await;
+    let update = json!({"taskId": id, "_meta": task_meta(),
+        "inputResponses": {"confirm": {"action": "accept", "content": {"confirm": true}}}});
+    let r = p.request(json!(7), "tasks/update", update).await;
+    assert_eq!(r[0]["result"]["resultType"], "complete", "{r:?}");
+    let done = stdio_wait(&mut p, &id, &["completed"]).await;
+    assert_eq!(done["result"]["content"][0]["text"], "deleted f");
+    let r = p
+        .request(
+            json!(8),
+            "tasks/cancel",
+            json!({"taskId": id, "_meta": task_meta()}),
+        )
+        .await;
+    assert_eq!(r[0]["result"]["resultType"], "complete", "{r:?}");
+    let (_, status) = p.finish().await;
+    assert!(status.success());
+}

@@ -143,6 +143,7 @@ fn header(out: &mut String, record: &RunRecord, color: bool) {
             None => format!("{url} (bundled reference server)"),
         },
         Target::Stdio { command } => format!("{command} (stdio)"),
+        Target::Instances { urls } => format!("{} ({} instances)", urls.join(", "), urls.len()),
     };
     let _ = writeln!(out, "target:    {target}");
     let server = match &record.server {

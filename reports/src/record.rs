@@ -43,6 +43,9 @@ pub enum Target {
     Bundled { url: String, fault: Option<String> },
     /// A server started as a child process, speaking newline-delimited JSON-RPC on stdio.
     Stdio { command: String },
+    /// Several instances of one Streamable HTTP server; each scenario's requests go to them in
+    /// turn.
+    Instances { urls: Vec<String> },
 }
 
 impl Target {
@@ -51,6 +54,7 @@ impl Target {
         match self {
             Target::Http { url } | Target::Bundled { url, .. } => url,
             Target::Stdio { command } => command,
+            Target::Instances { urls } => urls.first().map_or("", |u| u.as_str()),
         }
     }
 }

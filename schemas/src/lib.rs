@@ -3,7 +3,8 @@
 //!
 //! * [`schema_json`] is mcpcheck's own, hand-written JSON Schema of the revision
 //!   (`json/2026-07-28.schema.json`, see the crate README for where it is stricter than the
-//!   official one).
+//!   official one); [`tasks_schema_json`] the one of the tasks extension
+//!   (`json/ext-tasks.schema.json`), which refers to the core one.
 //! * [`validate_response`], [`validate_notification`] and [`validate_def`] check messages against
 //!   it and return every violation with a JSON pointer into the checked message.
 //! * [`wire`] holds serde types for the main messages, for the reference server and the fuzzer.
@@ -14,10 +15,12 @@ mod validate;
 pub mod wire;
 
 pub use validate::{
-    ResultTypeExtension, UnknownDefinition, definitions, notification_definition,
-    result_definition, schema, schema_json, validate_def, validate_notification, validate_response,
-    validate_response_with,
+    ResultTypeExtension, TASK_RESULT_TYPE_UNDECLARED, TASK_RESULT_TYPE_WRONG_METHOD,
+    TASKS_SCHEMA_URI, UnknownDefinition, definitions, notification_definition, result_definition,
+    schema, schema_json, tasks_result_types, tasks_schema, tasks_schema_json, validate_def,
+    validate_notification, validate_response, validate_response_declared, validate_response_with,
 };
+pub use wire::TASKS_EXTENSION;
 
 /// The MCP revision this crate describes.
 pub const REVISION: &str = "2026-07-28";

@@ -1,18 +1,21 @@
-//! Validation of messages against mcpcheck's own schema of the revision.
+//! Validation of messages against mcpcheck's own schema of the revision and of the tasks
+//! extension (one registry, two documents; the extension refers to core definitions).
 //!
 //! All `$defs` are compiled once (on first use) into one validator map. Dispatch that a schema
 //! union cannot express precisely (the `resultType` discriminator, requests arriving where a
 //! response or notification was expected, the JSON-RPC envelope) is done here in code, so that
 //! every error carries a pointer into the message and a readable sentence.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, LazyLock, Mutex};
 
 use serde_json::Value;
 
+use crate::wire::{TASKS_EXTENSION, methods, result_types};
 use crate::{REVISION, SchemaError};
 
 const SCHEMA_TEXT: &str = include_str!("../json/2026-07-28.schema.json");
+const TASKS_SCHEMA_TEXT: &str = include_str!("../json/ext-tasks.schema.json");
 
 /// Longest message text kept from the validator (instances can be large).
 const MAX_MESSAGE_CHARS: usize = 300;
@@ -20,9 +23,32 @@ const MAX_MESSAGE_CHARS: usize = 300;
 /// Made-up base URI under which the schema is registered, so `$ref`s resolve within it.
 const BASE_URI: &str = "urn:mcpcheck:schema:2026-07-28";
 
+/// URI under which the tasks extension schema is registered (its `$id`); it refers to core
+/// definitions through [`BASE_URI`].
+pub const TASKS_SCHEMA_URI: &str = "urn:mcpcheck:schema:ext-tasks";
+
+/// `SchemaError::definition` of the error for `resultType: "task"` on a method other than
+/// `tools/call` (the tasks extension augments only `tools/call`).
+pub const TASK_RESULT_TYPE_WRONG_METHOD: &str = "TaskResultTypeWrongMethod";
+
+/// `SchemaError::definition` of the error for `resultType: "task"` on `tools/call` when the
+/// request did not declare the `io.modelcontextprotocol/tasks` extension.
+pub const TASK_RESULT_TYPE_UNDECLARED: &str = "TaskResultTypeUndeclared";
+
+/// The five task statuses, in the order error messages list them.
+const TASK_STATUSES: [&str; 5] = [
+    "working",
+    "input_required",
+    "completed",
+    "failed",
+    "cancelled",
+];
+
 struct Compiled {
     schema: &'static Value,
-    names: BTreeSet<String>,
+    tasks_schema: &'static Value,
+    /// Definition name → URI of the document that defines it.
+    names: BTreeMap<String, &'static str>,
     registry: jsonschema::Registry<'static>,
     /// Validators are compiled on first use, one per definition: compiling every definition
     /// up front costs about 20 MB and most runs touch a few dozen.
@@ -33,18 +59,32 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
     let schema: &'static Value = Box::leak(Box::new(
         serde_json::from_str(SCHEMA_TEXT).expect("bundled schema is valid JSON (tested)"),
     ));
-    let names = schema["$defs"]
-        .as_object()
-        .expect("bundled schema has $defs")
-        .keys()
-        .cloned()
-        .collect();
+    let tasks_schema: &'static Value = Box::leak(Box::new(
+        serde_json::from_str(TASKS_SCHEMA_TEXT)
+            .expect("bundled tasks schema is valid JSON (tested)"),
+    ));
+    let mut names = BTreeMap::new();
+    for (document, uri) in [(schema, BASE_URI), (tasks_schema, TASKS_SCHEMA_URI)] {
+        for name in document["$defs"]
+            .as_object()
+            .expect("bundled schemas have $defs")
+            .keys()
+        {
+            let clash = names.insert(name.clone(), uri);
+            assert!(
+                clash.is_none(),
+                "definition {name} is defined twice (tested)"
+            );
+        }
+    }
     let registry = jsonschema::Registry::new()
         .add(BASE_URI, schema)
+        .and_then(|b| b.add(TASKS_SCHEMA_URI, tasks_schema))
         .and_then(|b| b.prepare())
-        .expect("bundled schema registers (tested)");
+        .expect("bundled schemas register (tested)");
     Compiled {
         schema,
+        tasks_schema,
         names,
         registry,
         validators: Mutex::new(HashMap::new()),
@@ -60,7 +100,8 @@ fn validator(definition: &str) -> Arc<jsonschema::Validator> {
     if let Some(v) = cache.get(definition) {
         return Arc::clone(v);
     }
-    let root = serde_json::json!({"$ref": format!("{BASE_URI}#/$defs/{definition}")});
+    let uri = compiled.names.get(definition).copied().unwrap_or(BASE_URI);
+    let root = serde_json::json!({"$ref": format!("{uri}#/$defs/{definition}")});
     let v = Arc::new(
         jsonschema::options()
             .with_registry(&compiled.registry)
@@ -81,9 +122,21 @@ pub fn schema() -> &'static Value {
     COMPILED.schema
 }
 
-/// Names of all `$defs` in the schema, sorted.
+/// The text of mcpcheck's own JSON Schema of the tasks extension (`io.modelcontextprotocol/tasks`),
+/// registered under [`TASKS_SCHEMA_URI`]; it refers to core definitions of [`schema_json`].
+pub fn tasks_schema_json() -> &'static str {
+    TASKS_SCHEMA_TEXT
+}
+
+/// The parsed tasks extension schema (same content as [`tasks_schema_json`]).
+pub fn tasks_schema() -> &'static Value {
+    COMPILED.tasks_schema
+}
+
+/// Names of all `$defs` of the revision schema and of the tasks extension schema, sorted
+/// (the two sets do not overlap).
 pub fn definitions() -> impl Iterator<Item = &'static str> {
-    COMPILED.names.iter().map(String::as_str)
+    COMPILED.names.keys().map(String::as_str)
 }
 
 /// Asked for a definition the schema does not have.
@@ -94,7 +147,7 @@ impl std::fmt::Display for UnknownDefinition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "no definition named `{}` in the {REVISION} schema",
+            "no definition named `{}` in the {REVISION} schema or the tasks extension schema",
             self.0
         )
     }
@@ -126,7 +179,7 @@ fn truncate(mut text: String) -> String {
 
 fn raw_errors(definition: &str, value: &Value) -> Option<Vec<RawError>> {
     let compiled = &*COMPILED;
-    if !compiled.names.contains(definition) {
+    if !compiled.names.contains_key(definition) {
         return None;
     }
     let validator = validator(definition);
@@ -192,6 +245,9 @@ pub fn result_definition(method: &str) -> Option<&'static str> {
         "prompts/get" => "GetPromptResult",
         "completion/complete" => "CompleteResult",
         "subscriptions/listen" => "SubscriptionsListenResult",
+        "tasks/get" => "GetTaskResult",
+        "tasks/update" => "UpdateTaskResult",
+        "tasks/cancel" => "CancelTaskResult",
         _ => return None,
     })
 }
@@ -207,6 +263,7 @@ pub fn notification_definition(method: &str) -> Option<&'static str> {
         "notifications/resources/list_changed" => "ResourceListChangedNotification",
         "notifications/resources/updated" => "ResourceUpdatedNotification",
         "notifications/subscriptions/acknowledged" => "SubscriptionsAcknowledgedNotification",
+        "notifications/tasks" => "TaskStatusNotification",
         _ => return None,
     })
 }
@@ -225,7 +282,7 @@ fn describe(value: &Value) -> &'static str {
 /// Validates a full JSON-RPC response message received for a request of `method`.
 ///
 /// Only the core `resultType` values are accepted; see [`validate_response_with`] for
-/// extension values.
+/// extension values and [`validate_response_declared`] for the tasks extension.
 pub fn validate_response(method: &str, message: &Value) -> Vec<SchemaError> {
     validate_response_with(method, message, &[])
 }
@@ -372,24 +429,55 @@ fn check_result(
                 Some(other) => format!("`resultType` must be a string, got {other}"),
             };
             out.push(error("/result/resultType", complete_definition, problem));
-            // Still report what else is wrong, assuming the complete shape was meant.
-            let mut rest = Vec::new();
-            check(complete_definition, result, PREFIX, &mut rest);
-            out.extend(rest.into_iter().filter(|e| {
-                !(e.pointer.starts_with("/result/resultType")
-                    || (e.pointer == PREFIX && e.message.contains("\"resultType\"")))
-            }));
+            check_complete_ignoring_result_type(method, complete_definition, result, out);
             return;
         }
     };
     match result_type {
-        "complete" => check(complete_definition, result, PREFIX, out),
-        "input_required" => check("InputRequiredResult", result, PREFIX, out),
+        result_types::COMPLETE => check_complete(method, complete_definition, result, out),
+        result_types::INPUT_REQUIRED => check("InputRequiredResult", result, PREFIX, out),
+        result_types::TASK if method != methods::TOOLS_CALL => {
+            let expected = if is_task_method(method) {
+                format!("; a {method} result carries resultType \"complete\"")
+            } else {
+                String::new()
+            };
+            out.push(error(
+                "/result/resultType",
+                TASK_RESULT_TYPE_WRONG_METHOD,
+                format!(
+                    "resultType \"task\" is only allowed on tools/call ({TASKS_EXTENSION}), \
+                     not on {method}{expected}"
+                ),
+            ));
+            if is_task_method(method) {
+                check_complete_ignoring_result_type(method, complete_definition, result, out);
+            } else {
+                check("Result", result, PREFIX, out);
+            }
+        }
+        other if is_task_method(method) => {
+            // tasks/* always answer "complete" (GetTaskResult, UpdateTaskResult,
+            // CancelTaskResult); report the value, then the rest of the complete shape.
+            out.push(error(
+                "/result/resultType",
+                complete_definition,
+                format!(
+                    "resultType \"{other}\" is not allowed on {method}; its result carries \
+                     resultType \"complete\""
+                ),
+            ));
+            check_complete_ignoring_result_type(method, complete_definition, result, out);
+        }
         other => {
             if let Some(extension) = extensions.iter().find(|e| e.result_type == other) {
                 let definition = extension.definition.unwrap_or("Result");
                 if raw_errors(definition, result).is_some() {
+                    let start = out.len();
                     check(definition, result, PREFIX, out);
+                    if definition == "CreateTaskResult" {
+                        clarify_status(&mut out[start..], object.get("status"), "/result/status");
+                    }
                 } else {
                     out.push(error(
                         PREFIX,
@@ -397,6 +485,17 @@ fn check_result(
                         format!("extension definition `{definition}` is not in the schema"),
                     ));
                 }
+            } else if other == result_types::TASK {
+                out.push(error(
+                    "/result/resultType",
+                    TASK_RESULT_TYPE_UNDECLARED,
+                    format!(
+                        "resultType \"task\" is only allowed when the request declared the \
+                         {TASKS_EXTENSION} extension (in its clientCapabilities.extensions); \
+                         without it a tools/call result is \"complete\" or \"input_required\""
+                    ),
+                ));
+                check("Result", result, PREFIX, out);
             } else {
                 let mut allowed = vec!["\"complete\"".to_owned(), "\"input_required\"".to_owned()];
                 allowed.extend(extensions.iter().map(|e| format!("\"{}\"", e.result_type)));
@@ -413,6 +512,150 @@ fn check_result(
             }
         }
     }
+}
+
+fn is_task_method(method: &str) -> bool {
+    matches!(
+        method,
+        methods::TASKS_GET | methods::TASKS_UPDATE | methods::TASKS_CANCEL
+    )
+}
+
+/// A result with `resultType: "complete"`: its method's definition, with the `status` dispatch
+/// of `tasks/get` and the capability check of the tasks extension on `server/discover`.
+fn check_complete(method: &str, definition: &str, result: &Value, out: &mut Vec<SchemaError>) {
+    const PREFIX: &str = "/result";
+    match method {
+        methods::TASKS_GET => check_detailed_task(result, PREFIX, definition, result, PREFIX, out),
+        methods::SERVER_DISCOVER => {
+            check(definition, result, PREFIX, out);
+            let capability = result
+                .get("capabilities")
+                .and_then(|c| c.get("extensions"))
+                .and_then(|e| e.get(TASKS_EXTENSION));
+            if let Some(capability) = capability {
+                let pointer = format!(
+                    "{PREFIX}/capabilities/extensions/{}",
+                    TASKS_EXTENSION.replace('~', "~0").replace('/', "~1")
+                );
+                check("TasksExtensionCapability", capability, &pointer, out);
+            }
+        }
+        _ => check(definition, result, PREFIX, out),
+    }
+}
+
+/// After a `resultType` problem was reported: what else is wrong, assuming the complete shape
+/// was meant.
+fn check_complete_ignoring_result_type(
+    method: &str,
+    definition: &str,
+    result: &Value,
+    out: &mut Vec<SchemaError>,
+) {
+    const PREFIX: &str = "/result";
+    let mut rest = Vec::new();
+    check_complete(method, definition, result, &mut rest);
+    out.extend(rest.into_iter().filter(|e| {
+        !(e.pointer.starts_with("/result/resultType")
+            || (e.pointer == PREFIX && e.message.contains("\"resultType\"")))
+    }));
+}
+
+/// The variant definition of a `DetailedTask` status.
+fn task_variant(status: &str) -> Option<&'static str> {
+    Some(match status {
+        "working" => "WorkingTask",
+        "input_required" => "InputRequiredTask",
+        "completed" => "CompletedTask",
+        "failed" => "FailedTask",
+        "cancelled" => "CancelledTask",
+        _ => return None,
+    })
+}
+
+/// Checks the `DetailedTask` at `prefix` (a `tasks/get` result or `notifications/tasks` params)
+/// against the variant its `status` names, so errors read like "missing `error`" rather than
+/// "matches none of five variants", then `whole` against `whole_definition` for the rest
+/// (`resultType`, `_meta`, the envelope). Duplicates are removed by the caller.
+fn check_detailed_task(
+    task: &Value,
+    prefix: &str,
+    whole_definition: &str,
+    whole: &Value,
+    whole_prefix: &str,
+    out: &mut Vec<SchemaError>,
+) {
+    let status = task.get("status");
+    if let Some(variant) = status.and_then(Value::as_str).and_then(task_variant) {
+        check(variant, task, prefix, out);
+        check(whole_definition, whole, whole_prefix, out);
+        return;
+    }
+    let status_pointer = format!("{prefix}/status");
+    if let Some(found) = status {
+        out.push(error(
+            &status_pointer,
+            whole_definition,
+            unknown_status_message(found),
+        ));
+    }
+    let mut rest = Vec::new();
+    check(whole_definition, whole, whole_prefix, &mut rest);
+    if task.is_object() {
+        // Without a known status no variant applied: report the members every task has.
+        check("Task", task, prefix, &mut rest);
+    }
+    out.extend(rest.into_iter().filter(|e| e.pointer != status_pointer));
+}
+
+fn unknown_status_message(found: &Value) -> String {
+    let expected = TASK_STATUSES.map(|s| format!("\"{s}\"")).join(", ");
+    format!("`status` {found} is not a task status; expected one of {expected}")
+}
+
+/// Replaces the validator's terse enum message for an unknown task `status` by one listing the
+/// five statuses.
+fn clarify_status(errors: &mut [SchemaError], status: Option<&Value>, pointer: &str) {
+    let Some(status) = status else { return };
+    if status.as_str().and_then(task_variant).is_some() {
+        return;
+    }
+    // Both the enum and a type message (for a non-string) become the one sentence; `dedup`
+    // then keeps one.
+    for e in errors.iter_mut().filter(|e| e.pointer == pointer) {
+        e.message = unknown_status_message(status);
+    }
+}
+
+/// The `resultType` extension of `io.modelcontextprotocol/tasks`: `"task"` results are
+/// validated against `CreateTaskResult`. Pass it to [`validate_response_with`] for a
+/// `tools/call` whose request declared the extension (or use [`validate_response_declared`]).
+pub fn tasks_result_types() -> &'static [ResultTypeExtension<'static>] {
+    const TASKS: &[ResultTypeExtension<'static>] = &[ResultTypeExtension {
+        result_type: result_types::TASK,
+        definition: Some("CreateTaskResult"),
+    }];
+    TASKS
+}
+
+/// [`validate_response`] for a request that declared `declared_extensions` (the keys of its
+/// `clientCapabilities.extensions`): a `tools/call` result may then be a `CreateTaskResult`
+/// (`resultType: "task"`) when [`TASKS_EXTENSION`] is among them. On every other method, or
+/// without the declaration, `resultType: "task"` is an error whose `definition` is
+/// [`TASK_RESULT_TYPE_WRONG_METHOD`] or [`TASK_RESULT_TYPE_UNDECLARED`].
+pub fn validate_response_declared(
+    method: &str,
+    message: &Value,
+    declared_extensions: &[&str],
+) -> Vec<SchemaError> {
+    let extensions =
+        if method == methods::TOOLS_CALL && declared_extensions.contains(&TASKS_EXTENSION) {
+            tasks_result_types()
+        } else {
+            &[]
+        };
+    validate_response_with(method, message, extensions)
 }
 
 /// Validates a JSON-RPC notification the server sent.
@@ -440,12 +683,26 @@ pub fn validate_notification(message: &Value) -> Vec<SchemaError> {
         out.push(error("", GENERIC, text));
         return out;
     }
-    let definition = object
-        .get("method")
-        .and_then(Value::as_str)
-        .and_then(notification_definition)
-        .unwrap_or(GENERIC);
-    check(definition, message, "", &mut out);
+    let method = object.get("method").and_then(Value::as_str);
+    let definition = method.and_then(notification_definition).unwrap_or(GENERIC);
+    match (method, object.get("params")) {
+        (Some(methods::NOTIFICATION_TASKS), Some(params)) => {
+            check_detailed_task(params, "/params", definition, message, "", &mut out);
+        }
+        (Some(methods::NOTIFICATION_SUBSCRIPTIONS_ACKNOWLEDGED), Some(params)) => {
+            check(definition, message, "", &mut out);
+            // The tasks extension adds `taskIds` to the acknowledged filter.
+            if let Some(notifications) = params.get("notifications").filter(|n| n.is_object()) {
+                check(
+                    "TaskSubscriptionAcknowledgedNotifications",
+                    notifications,
+                    "/params/notifications",
+                    &mut out,
+                );
+            }
+        }
+        _ => check(definition, message, "", &mut out),
+    }
     dedup(out)
 }
 
@@ -467,6 +724,9 @@ mod tests {
             "prompts/get",
             "completion/complete",
             "subscriptions/listen",
+            "tasks/get",
+            "tasks/update",
+            "tasks/cancel",
         ];
         for method in methods {
             assert!(
@@ -482,8 +742,39 @@ mod tests {
             "MissingRequiredClientCapabilityError",
             "UnsupportedProtocolVersionError",
             "JSONRPCNotification",
+            "Task",
+            "TaskStatusNotification",
+            "TaskSubscriptionAcknowledgedNotifications",
+            "TasksExtensionCapability",
+            "CreateTaskResult",
         ] {
             assert!(names.contains(def), "{def}");
+        }
+        for status in TASK_STATUSES {
+            assert!(names.contains(task_variant(status).unwrap()), "{status}");
+        }
+        assert!(names.contains(tasks_result_types()[0].definition.unwrap()));
+    }
+
+    #[test]
+    fn core_and_tasks_definitions_do_not_clash_and_all_compile() {
+        let core: BTreeSet<&str> = schema()["$defs"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let tasks: BTreeSet<&str> = tasks_schema()["$defs"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert!(core.is_disjoint(&tasks), "{:?}", core.intersection(&tasks));
+        assert_eq!(definitions().count(), core.len() + tasks.len());
+        for name in tasks {
+            // Compiles (every $ref, core ones included, resolves).
+            validate_def(name, &Value::Null).unwrap();
         }
     }
 

@@ -74,6 +74,18 @@ pub mod methods {
     pub const NOTIFICATION_RESOURCES_UPDATED: &str = "notifications/resources/updated";
     pub const NOTIFICATION_SUBSCRIPTIONS_ACKNOWLEDGED: &str =
         "notifications/subscriptions/acknowledged";
+    /// `tasks/get` of the tasks extension (`io.modelcontextprotocol/tasks`).
+    pub const TASKS_GET: &str = "tasks/get";
+    /// `tasks/update` of the tasks extension.
+    pub const TASKS_UPDATE: &str = "tasks/update";
+    /// `tasks/cancel` of the tasks extension.
+    pub const TASKS_CANCEL: &str = "tasks/cancel";
+    /// `notifications/tasks` of the tasks extension (task status on a listen stream).
+    pub const NOTIFICATION_TASKS: &str = "notifications/tasks";
+    /// The methods of the tasks extension, in the order above.
+    pub const TASKS: &[&str] = &[TASKS_GET, TASKS_UPDATE, TASKS_CANCEL];
+    /// Task methods of the 2025-11-25 flow that the tasks extension removed (unknown methods).
+    pub const TASKS_REMOVED: &[&str] = &["tasks/result", "tasks/list"];
     /// Methods of earlier revisions that are unknown methods in this one.
     pub const REMOVED: &[&str] = &[
         "initialize",
@@ -84,11 +96,29 @@ pub mod methods {
     ];
 }
 
-/// `resultType` values of the core revision.
+/// `resultType` values of the core revision, and the one of the tasks extension.
 pub mod result_types {
     pub const COMPLETE: &str = "complete";
     pub const INPUT_REQUIRED: &str = "input_required";
+    /// `CreateTaskResult` (tasks extension, `tools/call` only, when the request declared it).
+    pub const TASK: &str = "task";
 }
+
+/// Extension identifiers (keys of `capabilities.extensions`).
+pub mod extensions {
+    /// The tasks extension (SEP-2663).
+    pub const TASKS: &str = "io.modelcontextprotocol/tasks";
+}
+
+/// The identifier of the tasks extension, `io.modelcontextprotocol/tasks`.
+pub const TASKS_EXTENSION: &str = extensions::TASKS;
+
+mod tasks;
+pub use tasks::{
+    CancelTaskParams, CancelTaskResult, CreateTaskResult, DetailedTask, GetTaskParams,
+    GetTaskResult, Task, TaskAckResult, TaskInfo, TaskStatus, TaskStatusNotificationParams,
+    UpdateTaskParams, UpdateTaskResult,
+};
 
 // ---------------------------------------------------------------------------------------------
 // JSON-RPC envelope
@@ -822,7 +852,10 @@ pub struct CompleteResult {
 // Multi round-trip requests
 
 /// An embedded request the client must fulfil, tagged by `method`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Serialized by hand so that `ListRoots(None)` has no `params` member (the derived form wrote
+/// `"params": null`, which the schema rejects).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "method", content = "params")]
 pub enum InputRequest {
     /// `params` is an `ElicitRequestFormParams` or `ElicitRequestURLParams` object.
@@ -834,6 +867,23 @@ pub enum InputRequest {
     /// `params` is optional (only `_meta`).
     #[serde(rename = "roots/list")]
     ListRoots(#[serde(default)] Option<JsonObject>),
+}
+
+impl Serialize for InputRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let (method, params) = match self {
+            InputRequest::Elicitation(params) => ("elicitation/create", Some(params)),
+            InputRequest::Sampling(params) => ("sampling/createMessage", Some(params)),
+            InputRequest::ListRoots(params) => ("roots/list", params.as_ref()),
+        };
+        let mut map = serializer.serialize_map(Some(1 + usize::from(params.is_some())))?;
+        map.serialize_entry("method", method)?;
+        if let Some(params) = params {
+            map.serialize_entry("params", params)?;
+        }
+        map.end()
+    }
 }
 
 /// The client's answer to one input request: an elicitation, sampling or roots result (left
@@ -902,8 +952,12 @@ mod tests {
     #[test]
     fn input_request_is_tagged_by_method() {
         let value = json!({"method": "roots/list"});
-        let request: InputRequest = serde_json::from_value(value).unwrap();
+        let request: InputRequest = serde_json::from_value(value.clone()).unwrap();
         assert_eq!(request, InputRequest::ListRoots(None));
+        assert_eq!(serde_json::to_value(&request).unwrap(), value);
+        let value = json!({"method": "roots/list", "params": {"_meta": {}}});
+        let request: InputRequest = serde_json::from_value(value.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&request).unwrap(), value);
         let value = json!({"method": "elicitation/create", "params": {"message": "name?"}});
         let request: InputRequest = serde_json::from_value(value.clone()).unwrap();
         assert!(matches!(request, InputRequest::Elicitation(_)));

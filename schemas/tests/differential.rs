@@ -1,12 +1,22 @@
-//! Differential test: our hand-written schema against the official one of the revision.
+//! Differential tests: our hand-written schemas against the official ones.
 //!
-//! The official `schema.json` and example messages are test data read from `../shared/spec`
-//! at test time (never copied into the project). For every example folder `<Def>`:
+//! The official `schema.json` files and example messages are test data read from
+//! `../shared/spec` at test time (never copied into the project).
+//!
+//! Core revision (`our_schema_agrees_with_the_official_one`), for every example folder `<Def>`:
 //!
 //! (a) each example validates against the official `$defs/<Def>` (sanity) and against ours;
 //! (b) mutations generated here (drop a member, change a value's type, break an enum/const
 //!     value, set `resultType` to "bogus") get the same verdict from both schemas, except for
 //!     disagreements covered by [`ALLOWLIST`], where we are deliberately stricter.
+//!
+//! Tasks extension (`tasks_schema_agrees_with_the_official_one`): the official extension
+//! schema has no examples, so valid instances of every extension definition are written in
+//! [`task_instances`] (values invented here), plus the `extensions-tasks` example of the core
+//! `ServerCapabilities` folder. Each must be valid for both schemas; then the same mutations plus
+//! task-specific ones (fractional and out-of-range integers, every other `status` and
+//! `resultType` value, whole-value replacements of scalar roots) must get the same verdict,
+//! except for [`TASKS_ALLOWLIST`].
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -88,6 +98,16 @@ enum Kind {
     Retype,
     BreakEnum,
     BogusResultType,
+    /// An integer made fractional (`n + 0.5`).
+    Fractional,
+    /// An integer beyond the JSON-safe range.
+    OutOfRange,
+    /// `status` set to another task status.
+    SwapStatus,
+    /// `resultType` set to another known value.
+    SwapResultType,
+    /// The whole instance replaced (scalar roots).
+    Root,
 }
 
 #[derive(Debug)]
@@ -394,4 +414,433 @@ fn our_schema_agrees_with_the_official_one() {
 
 fn verdict(valid: bool) -> &'static str {
     if valid { "valid" } else { "invalid" }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tasks extension
+
+/// Deliberate differences from the official tasks extension schema.
+const TASKS_ALLOWLIST: &[Allowed] = &[Allowed {
+    name: "task-request-meta",
+    reason: "every request of revision 2026-07-28 carries params._meta with the reserved \
+             protocolVersion and clientCapabilities keys (core RequestParams, which our \
+             GetTaskRequest / UpdateTaskRequest / CancelTaskRequest params build on); the \
+             official extension schema types the params of the three task requests without \
+             _meta, so dropping or breaking it is rejected only by us",
+    matches: |case, _| {
+        case.definition.ends_with("TaskRequest")
+            && case.official_valid
+            && !case.ours_valid
+            && case.mutation.is_some_and(|m| {
+                m.pointer == "/params/_meta" || m.pointer.starts_with("/params/_meta/")
+            })
+    },
+}];
+
+fn tasks_spec_path() -> Option<PathBuf> {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/spec/ext-tasks/schema.json");
+    path.is_file().then_some(path)
+}
+
+/// `base` with the members of `extra` set.
+fn merged(base: &Value, extra: Value) -> Value {
+    let mut out = base.clone();
+    for (key, value) in extra.as_object().unwrap() {
+        out[key] = value.clone();
+    }
+    out
+}
+
+/// Valid instances of every extension definition (values invented for this test).
+fn task_instances(capability_example: Option<Value>) -> Vec<(&'static str, Value)> {
+    let task = |status: &str| {
+        json!({"taskId": "f3a9c2-7d", "status": status, "statusMessage": "step 2 of 5",
+            "createdAt": "2031-11-12T08:00:00Z", "lastUpdatedAt": "2031-11-12T08:00:04.250Z",
+            "ttlMs": 120000, "pollIntervalMs": 1500})
+    };
+    let input_requests = json!({
+        "city": {"method": "elicitation/create", "params": {"mode": "form",
+            "message": "Which city?", "requestedSchema": {"type": "object",
+                "properties": {"name": {"type": "string", "minLength": 1}}, "required": ["name"]}}},
+        "summary": {"method": "sampling/createMessage", "params": {"maxTokens": 64,
+            "messages": [{"role": "user", "content": {"type": "text", "text": "Summarise"}}]}},
+        "dirs": {"method": "roots/list"}
+    });
+    let payloads = [
+        ("working", "WorkingTask", json!({})),
+        (
+            "input_required",
+            "InputRequiredTask",
+            json!({"inputRequests": input_requests}),
+        ),
+        (
+            "completed",
+            "CompletedTask",
+            json!({"result": {"content": [{"type": "text", "text": "42 rows"}],
+                "structuredContent": {"rows": 42}, "isError": false}}),
+        ),
+        (
+            "failed",
+            "FailedTask",
+            json!({"error": {"code": -32603, "message": "warehouse offline",
+                "data": {"retryAfterMs": 3000}}}),
+        ),
+        ("cancelled", "CancelledTask", json!({"ttlMs": null})),
+    ];
+    let server_meta = json!({"io.modelcontextprotocol/serverInfo":
+        {"name": "loom", "version": "3.2.1"}});
+    let notification_meta = json!({"io.modelcontextprotocol/subscriptionId": "listen-9"});
+    let request_meta = json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities":
+            {"extensions": {"io.modelcontextprotocol/tasks": {}}}});
+
+    let mut out = Vec::new();
+    for status in [
+        "working",
+        "input_required",
+        "completed",
+        "failed",
+        "cancelled",
+    ] {
+        out.push(("TaskStatus", json!(status)));
+    }
+    out.push(("Task", task("working")));
+    out.push(("Task", merged(&task("failed"), json!({"ttlMs": null}))));
+    out.push((
+        "CreateTaskResult",
+        merged(
+            &task("working"),
+            json!({"resultType": "task", "_meta": server_meta}),
+        ),
+    ));
+    out.push((
+        "CreateTaskResult",
+        merged(
+            &task("input_required"),
+            json!({"resultType": "task", "ttlMs": null}),
+        ),
+    ));
+    for (status, variant, payload) in &payloads {
+        let detailed = merged(&task(status), payload.clone());
+        out.push((variant, detailed.clone()));
+        out.push(("DetailedTask", detailed.clone()));
+        out.push((
+            "GetTaskResult",
+            merged(
+                &detailed,
+                json!({"resultType": "complete", "_meta": server_meta}),
+            ),
+        ));
+        out.push((
+            "TaskStatusNotificationParams",
+            merged(&detailed, json!({"_meta": notification_meta})),
+        ));
+        out.push((
+            "TaskStatusNotification",
+            json!({"jsonrpc": "2.0", "method": "notifications/tasks",
+                "params": merged(&detailed, json!({"_meta": notification_meta}))}),
+        ));
+    }
+    out.push((
+        "GetTaskRequest",
+        json!({"jsonrpc": "2.0", "id": 17, "method": "tasks/get",
+            "params": {"taskId": "f3a9c2-7d", "_meta": request_meta}}),
+    ));
+    out.push((
+        "UpdateTaskRequest",
+        json!({"jsonrpc": "2.0", "id": "u-1", "method": "tasks/update",
+        "params": {"taskId": "f3a9c2-7d", "_meta": request_meta, "inputResponses": {
+            "city": {"action": "accept", "content": {"name": "Lyon"}},
+            "summary": {"role": "assistant", "model": "m-1",
+                "content": {"type": "text", "text": "All good"}},
+            "dirs": {"roots": [{"uri": "file:///srv/data", "name": "data"}]}
+        }}}),
+    ));
+    out.push((
+        "CancelTaskRequest",
+        json!({"jsonrpc": "2.0", "id": 18, "method": "tasks/cancel",
+            "params": {"taskId": "f3a9c2-7d", "_meta": request_meta}}),
+    ));
+    for ack in ["UpdateTaskResult", "CancelTaskResult"] {
+        out.push((ack, json!({"resultType": "complete"})));
+        out.push((ack, json!({"resultType": "complete", "_meta": server_meta})));
+    }
+    out.push((
+        "TaskSubscriptionNotifications",
+        json!({"taskIds": ["f3a9c2-7d", "b81e"], "toolsListChanged": true}),
+    ));
+    out.push((
+        "TaskSubscriptionAcknowledgedNotifications",
+        json!({"taskIds": ["f3a9c2-7d"]}),
+    ));
+    out.push((
+        "TasksExtensionCapability",
+        capability_example.unwrap_or_else(|| json!({})),
+    ));
+    out
+}
+
+/// Whole-instance replacements for definitions whose instances are scalars or empty.
+fn root_alternatives(definition: &str) -> Vec<Value> {
+    match definition {
+        "TaskStatus" => vec![
+            json!("running"),
+            json!("Working"),
+            json!("input-required"),
+            json!(""),
+            json!(1),
+            Value::Null,
+            json!(["working"]),
+        ],
+        "TasksExtensionCapability" => vec![
+            json!({"list": {}}),
+            json!({"cancel": true}),
+            json!([]),
+            json!("enabled"),
+            Value::Null,
+            json!(true),
+        ],
+        _ => Vec::new(),
+    }
+}
+
+/// The core mutations plus task-specific ones.
+fn task_mutations(root: &Value, definition: &str) -> Vec<Mutation> {
+    const STATUSES: [&str; 5] = [
+        "working",
+        "input_required",
+        "completed",
+        "failed",
+        "cancelled",
+    ];
+    const RESULT_TYPES: [&str; 3] = ["complete", "task", "input_required"];
+    let mut out = mutations(root, definition);
+    walk(root, "", 0, &mut |pointer, key, value| {
+        if let Some(n) = value.as_i64() {
+            out.push(Mutation {
+                pointer: pointer.to_owned(),
+                kind: Kind::Fractional,
+                value: json!(n as f64 + 0.5),
+            });
+            out.push(Mutation {
+                pointer: pointer.to_owned(),
+                kind: Kind::OutOfRange,
+                value: json!(9_007_199_254_740_993_i64),
+            });
+        }
+        let swaps: &[&str] = match key {
+            Some("status") => &STATUSES,
+            Some("resultType") => &RESULT_TYPES,
+            _ => &[],
+        };
+        for swap in swaps {
+            if value.as_str() != Some(swap) {
+                out.push(Mutation {
+                    pointer: pointer.to_owned(),
+                    kind: if key == Some("status") {
+                        Kind::SwapStatus
+                    } else {
+                        Kind::SwapResultType
+                    },
+                    value: json!(swap),
+                });
+            }
+        }
+        if key == Some("status") && value.is_string() {
+            out.push(Mutation {
+                pointer: pointer.to_owned(),
+                kind: Kind::BreakEnum,
+                value: json!("running"),
+            });
+        }
+    });
+    out
+}
+
+#[test]
+fn tasks_schema_agrees_with_the_official_one() {
+    let Some(path) = tasks_spec_path() else {
+        eprintln!(
+            "differential tasks: SKIPPED — official extension schema not found at \
+             {CARGO_MANIFEST_DIR}/../../shared/spec/ext-tasks/schema.json",
+            CARGO_MANIFEST_DIR = env!("CARGO_MANIFEST_DIR")
+        );
+        return;
+    };
+    let official_schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    // The official document is self-contained (core definitions embedded) and carries its own
+    // `$id`, under which its `#/$defs/...` references resolve.
+    assert_eq!(
+        official_schema["$id"],
+        json!("https://modelcontextprotocol.io/ext-tasks/schema.json")
+    );
+    let official = jsonschema::validator_map_for(&official_schema).expect("official compiles");
+    let extension_definitions: Vec<&str> = {
+        let core: std::collections::BTreeSet<String> = spec_dir()
+            .map(|dir| {
+                let core: Value = serde_json::from_str(
+                    &std::fs::read_to_string(dir.join("schema.json")).unwrap(),
+                )
+                .unwrap();
+                core["$defs"].as_object().unwrap().keys().cloned().collect()
+            })
+            .unwrap_or_default();
+        official_schema["$defs"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|k| !core.contains(*k))
+            .map(String::as_str)
+            .collect()
+    };
+
+    // The core example of the tasks capability, if the examples are there.
+    let capability_example = spec_dir()
+        .map(|dir| dir.join("examples/ServerCapabilities/extensions-tasks.json"))
+        .filter(|p| p.is_file())
+        .map(|p| {
+            let example: Value =
+                serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+            example["extensions"]["io.modelcontextprotocol/tasks"].clone()
+        });
+    let used_example = capability_example.is_some();
+
+    let instances = task_instances(capability_example);
+    let covered: std::collections::BTreeSet<&str> = instances.iter().map(|(d, _)| *d).collect();
+    for definition in &extension_definitions {
+        assert!(
+            covered.contains(definition),
+            "no instance of extension definition {definition}"
+        );
+    }
+
+    let mut compared = 0usize;
+    let mut agreed = 0usize;
+    let mut by_kind: BTreeMap<String, usize> = BTreeMap::new();
+    let mut allowlisted: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut failures = Vec::new();
+    for (index, (definition, instance)) in instances.iter().enumerate() {
+        let name = format!("{definition}#{index}");
+        assert!(
+            official_valid(&official, definition, instance),
+            "instance {name} is not valid officially: {instance}"
+        );
+        if !ours_valid(definition, instance) {
+            failures.push(format!(
+                "instance {name}: rejected by ours: {:?}",
+                mcpcheck_schemas::validate_def(definition, instance).unwrap()
+            ));
+        }
+        let mut cases: Vec<(Mutation, Value)> = task_mutations(instance, definition)
+            .into_iter()
+            .map(|m| {
+                let mutated = apply(instance, &m);
+                (m, mutated)
+            })
+            .collect();
+        cases.extend(root_alternatives(definition).into_iter().map(|v| {
+            (
+                Mutation {
+                    pointer: String::new(),
+                    kind: Kind::Root,
+                    value: v.clone(),
+                },
+                v,
+            )
+        }));
+        for (mutation, mutated) in &cases {
+            compared += 1;
+            *by_kind.entry(format!("{:?}", mutation.kind)).or_default() += 1;
+            let case = Case {
+                definition,
+                mutation: Some(mutation),
+                instance: mutated,
+                official_valid: official_valid(&official, definition, mutated),
+                ours_valid: ours_valid(definition, mutated),
+            };
+            if case.official_valid == case.ours_valid {
+                agreed += 1;
+            } else if let Some(a) = TASKS_ALLOWLIST
+                .iter()
+                .find(|a| (a.matches)(&case, &official))
+            {
+                *allowlisted.entry(a.name).or_default() += 1;
+            } else {
+                failures.push(format!(
+                    "{name}: {:?} at {:?} -> {}: official {}, ours {}",
+                    mutation.kind,
+                    mutation.pointer,
+                    mutation.value,
+                    verdict(case.official_valid),
+                    verdict(case.ours_valid)
+                ));
+            }
+        }
+    }
+
+    // The listen acknowledgement carrying taskIds, as a whole notification: valid for the
+    // official core definition and for our notification validator; a non-string id is caught
+    // by the extension definition on both sides.
+    if let Some(dir) = spec_dir() {
+        let core: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("schema.json")).unwrap())
+                .unwrap();
+        let core = jsonschema::validator_map_for(&core).expect("official core compiles");
+        let ack = json!({"jsonrpc": "2.0", "method": "notifications/subscriptions/acknowledged",
+            "params": {"notifications": {"taskIds": ["f3a9c2-7d"], "toolsListChanged": true},
+                "_meta": {"io.modelcontextprotocol/subscriptionId": 4}}});
+        assert!(official_valid(
+            &core,
+            "SubscriptionsAcknowledgedNotification",
+            &ack
+        ));
+        assert!(mcpcheck_schemas::validate_notification(&ack).is_empty());
+        let mut bad = ack.clone();
+        bad["params"]["notifications"]["taskIds"] = json!([7]);
+        assert!(!official_valid(
+            &official,
+            "TaskSubscriptionAcknowledgedNotifications",
+            &bad["params"]["notifications"]
+        ));
+        assert!(!mcpcheck_schemas::validate_notification(&bad).is_empty());
+    }
+
+    eprintln!(
+        "differential tasks: {} extension definitions, {} hand-written instances ({}), all \
+         valid for both schemas unless listed below",
+        extension_definitions.len(),
+        instances.len(),
+        if used_example {
+            "incl. the core example ServerCapabilities/extensions-tasks.json"
+        } else {
+            "core example ServerCapabilities/extensions-tasks.json not found"
+        }
+    );
+    eprintln!(
+        "differential tasks: {compared} mutations compared, {agreed} agreed, {} allowlisted, {} \
+         failed; by kind: {by_kind:?}",
+        allowlisted.values().sum::<usize>(),
+        failures.len()
+    );
+    for entry in TASKS_ALLOWLIST {
+        eprintln!(
+            "differential tasks: allowlist {}: {} mutations — {}",
+            entry.name,
+            allowlisted.get(entry.name).copied().unwrap_or(0),
+            entry.reason
+        );
+    }
+    assert!(
+        failures.is_empty(),
+        "{} disagreements:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(40)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }

@@ -118,6 +118,7 @@ pub fn default_headers(method: &str, params: &Value) -> Vec<(String, String)> {
     let name = match method {
         "tools/call" | "prompts/get" => params["name"].as_str(),
         "resources/read" => params["uri"].as_str(),
+        "tasks/get" | "tasks/update" | "tasks/cancel" => params["taskId"].as_str(),
         _ => None,
     };
     if let Some(name) = name {
@@ -344,5 +345,148 @@ impl Server {
             .iter()
             .flat_map(|p| p[field].as_array().cloned().unwrap_or_default())
             .collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tasks extension
+
+pub const TASKS: &str = "io.modelcontextprotocol/tasks";
+
+/// Client capabilities declaring the tasks extension plus the members of `extra`.
+pub fn task_caps(extra: Value) -> Value {
+    let mut c = match extra {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    c.insert("extensions".into(), json!({TASKS: {}}));
+    Value::Object(c)
+}
+
+/// `_meta` declaring the tasks extension (merged over the baseline by `with_meta`).
+pub fn task_meta() -> Value {
+    json!({"io.modelcontextprotocol/clientCapabilities": task_caps(json!({}))})
+}
+
+pub const TERMINAL: [&str; 3] = ["completed", "failed", "cancelled"];
+
+impl Server {
+    /// `tools/call` of `name` declaring the tasks extension (the whole response body).
+    pub async fn call_with_tasks(&self, name: &str, arguments: Value) -> Value {
+        self.request(
+            "tools/call",
+            json!({"name": name, "arguments": arguments, "_meta": task_meta()}),
+        )
+        .await
+        .json()
+    }
+
+    /// Creates a task with `name` and returns its taskId (asserting the CreateTaskResult).
+    pub async fn create_task(&self, name: &str, arguments: Value) -> String {
+        let r = self.call_with_tasks(name, arguments).await;
+        assert_eq!(r["result"]["resultType"], "task", "{r}");
+        r["result"]["taskId"].as_str().expect("taskId").to_string()
+    }
+
+    /// A tasks/* request for `id` declaring the extension, with further `params` members.
+    pub async fn task_request(&self, method: &str, id: &str, params: Value) -> Resp {
+        let mut p = match params {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        };
+        p.insert("taskId".into(), json!(id));
+        p.insert("_meta".into(), task_meta());
+        self.request(method, Value::Object(p)).await
+    }
+
+    /// `tasks/get` of `id` (the whole response body).
+    pub async fn task_get(&self, id: &str) -> Value {
+        self.task_request("tasks/get", id, json!({})).await.json()
+    }
+
+    /// Polls `tasks/get` (honouring pollIntervalMs) until the status is one of `statuses`;
+    /// panics after `max_polls`. Returns the last result.
+    pub async fn wait_for(&self, id: &str, statuses: &[&str], max_polls: usize) -> Value {
+        let mut last = Value::Null;
+        for _ in 0..max_polls {
+            let r = self.task_get(id).await;
+            let result = r["result"].clone();
+            assert!(result.is_object(), "tasks/get failed: {r}");
+            if statuses.contains(&result["status"].as_str().unwrap_or("")) {
+                return result;
+            }
+            let wait = result["pollIntervalMs"].as_u64().unwrap_or(100);
+            last = result;
+            tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+        }
+        panic!("task {id} never reached {statuses:?}; last: {last}");
+    }
+
+    /// Polls until the task is terminal.
+    pub async fn wait_terminal(&self, id: &str) -> Value {
+        self.wait_for(id, &TERMINAL, 200).await
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Redis (scripts/redis.sh)
+
+/// A Redis server started by `scripts/redis.sh` for one test; stopped when dropped.
+pub struct RedisGuard {
+    pub url: String,
+    dir: std::path::PathBuf,
+}
+
+fn redis_script() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/redis.sh")
+}
+
+/// Starts a throwaway Redis. When it cannot be started: panics under `CI=true`, otherwise
+/// prints "skipping: redis unavailable: ..." to stderr and returns `None`.
+pub fn redis() -> Option<RedisGuard> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "mcpcheck-redis-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let unavailable = |reason: String| -> Option<RedisGuard> {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("redis unavailable (CI=true, so this is an error): {reason}");
+        }
+        eprintln!("skipping: redis unavailable: {reason}");
+        None
+    };
+    let out = match std::process::Command::new("bash")
+        .arg(redis_script())
+        .arg("start")
+        .arg(&dir)
+        .stdin(std::process::Stdio::null())
+        .output()
+    {
+        Ok(o) => o,
+        Err(e) => return unavailable(format!("cannot run scripts/redis.sh: {e}")),
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if !out.status.success() || !stdout.starts_with("redis://") {
+        let _ = std::fs::remove_dir_all(&dir);
+        return unavailable(format!(
+            "scripts/redis.sh start exited with {}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Some(RedisGuard { url: stdout, dir })
+}
+
+impl Drop for RedisGuard {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("bash")
+            .arg(redis_script())
+            .arg("stop")
+            .arg(&self.dir)
+            .output();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
