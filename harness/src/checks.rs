@@ -23,14 +23,6 @@ pub enum Judgement {
     Error(String),
 }
 
-/// The methods the tasks extension defines under its reserved prefixes.
-const RESERVED_DEFINED: &[&str] = &[
-    "tasks/get",
-    "tasks/update",
-    "tasks/cancel",
-    "notifications/tasks",
-];
-
 /// Everything a check may look at.
 pub struct Ctx<'a> {
     pub outcome: &'a HttpOutcome,
@@ -352,6 +344,7 @@ pub fn evaluate(e: &Expectation, ctx: &Ctx) -> Judgement {
         if ctx.outcome.response.is_none() {
             return no_response(ctx, "messages to scan for reserved names".into());
         }
+        use mcpcheck_schemas::wire::methods;
         let misused: Vec<String> = ctx
             .wire
             .messages
@@ -360,7 +353,8 @@ pub fn evaluate(e: &Expectation, ctx: &Ctx) -> Judgement {
             .filter_map(|v| v.get("method").and_then(|m| m.as_str()))
             .filter(|m| {
                 (m.starts_with("tasks/") || m.starts_with("notifications/tasks"))
-                    && !RESERVED_DEFINED.contains(m)
+                    && !methods::TASKS.contains(m)
+                    && *m != methods::NOTIFICATION_TASKS
             })
             .map(String::from)
             .collect();

@@ -24,6 +24,7 @@ use crate::scenario::{
 use crate::transport::{HttpOutcome, HttpRequest, StreamTap, Transport};
 use crate::util::{clip, shell_quote};
 use crate::wire::{Wire, encode_header_value, param_header_value, x_mcp_headers};
+use mcpcheck_schemas::wire::TaskStatus;
 
 pub const REVISION: &str = mcpcheck_schemas::REVISION;
 
@@ -793,21 +794,13 @@ impl Runner {
             let mut responses = Map::new();
             if let Some(requests) = result.get("inputRequests").and_then(|r| r.as_object()) {
                 for (key, request) in requests {
-                    let answer = resp
-                        .answers
-                        .get(key)
-                        .cloned()
-                        .or_else(|| {
-                            let m = request.get("method").and_then(|m| m.as_str())?;
-                            resp.by_method.get(m).cloned()
-                        })
-                        .or_else(|| {
-                            if resp.only_listed {
-                                None
-                            } else {
-                                generic_answer(request)
-                            }
-                        });
+                    let answer = answer_for(
+                        &resp.answers,
+                        &resp.by_method,
+                        key,
+                        request,
+                        !resp.only_listed,
+                    );
                     if let Some(a) = answer {
                         responses.insert(key.clone(), st.interpolate(&a)?);
                     }
@@ -886,7 +879,7 @@ impl Runner {
             let desc = crate::wire::describe_final(&ex.outcome, &ex.wire);
             run.states
                 .push(fin.as_ref().and_then(|v| v.pointer(&state_ptr)).cloned());
-            run.exchanges.push((PollKind::Poll, ex));
+            run.push(PollKind::Poll, ex);
             let attempts = run.attempts();
             let Some(result) = result else {
                 run.end = format!("attempt {attempts} got no result: {desc}");
@@ -938,15 +931,7 @@ impl Runner {
                     {
                         continue;
                     }
-                    let answer = a
-                        .answers
-                        .get(key)
-                        .cloned()
-                        .or_else(|| {
-                            let m = request.get("method").and_then(|m| m.as_str())?;
-                            a.by_method.get(m).cloned()
-                        })
-                        .or_else(|| generic_answer(request));
+                    let answer = answer_for(&a.answers, &a.by_method, key, request, true);
                     if let Some(answer) = answer {
                         responses.insert(key.clone(), st.interpolate(&answer)?);
                         answered.insert(key.clone(), request.clone());
@@ -969,10 +954,10 @@ impl Runner {
                     };
                     let (req, method, sent_id, mode) = self.build_request(&spec, st)?;
                     let outcome = self.send_on(req, mode, st).await;
-                    run.exchanges.push((
+                    run.push(
                         PollKind::Update,
                         Exchanged::new(outcome, method, sent_id, false),
-                    ));
+                    );
                     // The answer may change the state at once: look again without waiting.
                     continue;
                 }
@@ -1033,8 +1018,7 @@ impl Runner {
                 continue;
             }
             if let Some(t) = &x.task_transitions {
-                let states: Vec<Option<Value>> = run.states.clone();
-                let j = judge_transitions(t.from.as_ref(), &states, "attempt");
+                let j = judge_transitions(t.from.as_ref(), &run.states, "attempt");
                 out.push(self.judged(sc, step, &x, j, last));
                 continue;
             }
@@ -1115,42 +1099,9 @@ impl Runner {
                 out.push(self.judged(sc, step, &x, j, last));
                 continue;
             }
-            let mut verdict: Option<(Judgement, &Exchanged)> = None;
-            let mut not_applicable = None;
-            for (i, ex) in &pool {
-                let ctx = self.ctx(ex);
-                if let Some(why) = checks::not_applicable(&x, &ctx) {
-                    not_applicable.get_or_insert(why);
-                    continue;
-                }
-                let j = checks::evaluate(&x, &ctx);
-                let bad = !matches!(j, Judgement::Pass { .. });
-                let j = if total > 1 {
-                    label(j, what, i + 1, total)
-                } else {
-                    j
-                };
-                verdict = Some((j, ex));
-                if bad {
-                    break;
-                }
-            }
-            match verdict {
-                Some((j, ex)) => out.push(self.judged(sc, step, &x, j, Some(&ex.outcome))),
-                None => out.push(self.record(
-                    sc,
-                    step,
-                    &x,
-                    Status::NotApplicable,
-                    not_applicable.unwrap_or_else(|| "nothing was exchanged".into()),
-                    None,
-                    None,
-                    None,
-                )),
-            }
+            out.push(self.judge_each(sc, step, &x, &pool, what, total));
         }
-        let all: Vec<Exchanged> = run.exchanges.iter().map(|(_, x)| x.clone()).collect();
-        self.wire_schema_check(sc, step, &all, out);
+        self.wire_schema_check(sc, step, &run.exchanges, out);
     }
 
     /// Judges a round trip: each check on its `round` (default the last), the schema on all.
@@ -1195,18 +1146,7 @@ impl Runner {
                 out.push(self.judged(sc, step, &x, j, rounds.last().map(|r| &r.outcome)));
                 continue;
             };
-            let ctx = self.ctx(ex);
-            if let Some(why) = checks::not_applicable(&x, &ctx) {
-                out.push(self.record(sc, step, &x, Status::NotApplicable, why, None, None, None));
-                continue;
-            }
-            let j = checks::evaluate(&x, &ctx);
-            let j = if rounds.len() > 1 {
-                label(j, "round", idx + 1, rounds.len())
-            } else {
-                j
-            };
-            out.push(self.judged(sc, step, &x, j, Some(&ex.outcome)));
+            out.push(self.judge_each(sc, step, &x, &[(idx, ex)], "round", rounds.len()));
         }
         self.wire_schema_check(sc, step, rounds, out);
     }
@@ -1348,46 +1288,58 @@ impl Runner {
                 out.push(self.judged(sc, step, &x, j, exchanges.get(i).map(|x| &x.outcome)));
                 continue;
             }
-            let mut verdict: Option<(Judgement, usize)> = None;
-            let mut not_applicable = None;
-            let mut judged_any = false;
-            for (i, ex) in exchanges.iter().enumerate() {
-                let ctx = self.ctx(ex);
-                if let Some(why) = checks::not_applicable(&x, &ctx) {
-                    not_applicable.get_or_insert(why);
-                    continue;
-                }
-                judged_any = true;
-                let j = checks::evaluate(&x, &ctx);
-                let bad = !matches!(j, Judgement::Pass { .. });
-                let j = if n > 1 {
-                    label(j, walk.map_or("repetition", |_| "page"), i + 1, n)
-                } else {
-                    j
-                };
-                if bad {
-                    verdict = Some((j, i));
-                    break;
-                }
-                verdict = Some((j, i));
-            }
-            match (judged_any, verdict) {
-                (true, Some((j, i))) => {
-                    out.push(self.judged(sc, step, &x, j, Some(&exchanges[i].outcome)))
-                }
-                _ => out.push(self.record(
-                    sc,
-                    step,
-                    &x,
-                    Status::NotApplicable,
-                    not_applicable.unwrap_or_else(|| "nothing was exchanged".into()),
-                    None,
-                    None,
-                    None,
-                )),
-            }
+            let pool: Vec<(usize, &Exchanged)> = exchanges.iter().enumerate().collect();
+            let what = walk.map_or("repetition", |_| "page");
+            out.push(self.judge_each(sc, step, &x, &pool, what, n));
         }
         self.wire_schema_check(sc, step, exchanges, out);
+    }
+
+    /// Judges `x` on each exchange of `pool` (its index among `total`): the first that does
+    /// not pass decides, labelled `<what> i of total` when there are several; not_applicable
+    /// (with the reason) when no exchange of the pool applies.
+    fn judge_each(
+        &self,
+        sc: &Scenario,
+        step: &Step,
+        x: &Expectation,
+        pool: &[(usize, &Exchanged)],
+        what: &str,
+        total: usize,
+    ) -> CheckRecord {
+        let mut verdict: Option<(Judgement, &Exchanged)> = None;
+        let mut not_applicable = None;
+        for (i, ex) in pool {
+            let ctx = self.ctx(ex);
+            if let Some(why) = checks::not_applicable(x, &ctx) {
+                not_applicable.get_or_insert(why);
+                continue;
+            }
+            let j = checks::evaluate(x, &ctx);
+            let bad = !matches!(j, Judgement::Pass { .. });
+            let j = if total > 1 {
+                label(j, what, i + 1, total)
+            } else {
+                j
+            };
+            verdict = Some((j, ex));
+            if bad {
+                break;
+            }
+        }
+        match verdict {
+            Some((j, ex)) => self.judged(sc, step, x, j, Some(&ex.outcome)),
+            None => self.record(
+                sc,
+                step,
+                x,
+                Status::NotApplicable,
+                not_applicable.unwrap_or_else(|| "nothing was exchanged".into()),
+                None,
+                None,
+                None,
+            ),
+        }
     }
 
     async fn walk_pages(
@@ -1602,12 +1554,7 @@ impl Runner {
                     continue;
                 }
             };
-            let ctx = self.ctx(ex);
-            if let Some(why) = checks::not_applicable(&x, &ctx) {
-                out.push(self.record(sc, step, &x, Status::NotApplicable, why, None, None, None));
-                continue;
-            }
-            out.push(self.judged(sc, step, &x, checks::evaluate(&x, &ctx), Some(&ex.outcome)));
+            out.push(self.judge_each(sc, step, &x, &[(0, ex)], "message", 1));
         }
     }
 
@@ -2420,7 +2367,6 @@ impl ScenarioState {
 }
 
 /// One HTTP exchange of a step, with what was sent.
-#[derive(Debug, Clone)]
 pub struct Exchanged {
     pub outcome: HttpOutcome,
     pub wire: Wire,
@@ -2771,6 +2717,25 @@ fn flip_char(s: &str) -> String {
 
 /// A generic answer to one input request: an accepted form filled from its schema, a short
 /// assistant message, or one root.
+/// The answer to input request `request` under `key`: by key, else by the request's method,
+/// else (when `generic`) one built from the request.
+fn answer_for(
+    answers: &BTreeMap<String, Value>,
+    by_method: &BTreeMap<String, Value>,
+    key: &str,
+    request: &Value,
+    generic: bool,
+) -> Option<Value> {
+    answers
+        .get(key)
+        .cloned()
+        .or_else(|| {
+            let m = request.get("method").and_then(|m| m.as_str())?;
+            by_method.get(m).cloned()
+        })
+        .or_else(|| generic.then(|| generic_answer(request)).flatten())
+}
+
 fn generic_answer(request: &Value) -> Option<Value> {
     match request.get("method")?.as_str()? {
         "elicitation/create" => {
@@ -2823,7 +2788,9 @@ fn generic_answer(request: &Value) -> Option<Value> {
 #[derive(Default)]
 pub struct PollRun {
     /// Every exchange in order: the polls and the `tasks/update`s between them.
-    pub exchanges: Vec<(PollKind, Exchanged)>,
+    pub exchanges: Vec<Exchanged>,
+    /// What each exchange was.
+    pub kinds: Vec<PollKind>,
     /// The state at `state` of each poll's answer.
     pub states: Vec<Option<Value>>,
     pub reached: bool,
@@ -2843,19 +2810,22 @@ pub enum PollKind {
 }
 
 impl PollRun {
+    fn push(&mut self, kind: PollKind, x: Exchanged) {
+        self.kinds.push(kind);
+        self.exchanges.push(x);
+    }
+
     fn of(&self, kind: PollKind) -> Vec<&Exchanged> {
-        self.exchanges
+        self.kinds
             .iter()
-            .filter(|(k, _)| *k == kind)
+            .zip(&self.exchanges)
+            .filter(|(k, _)| **k == kind)
             .map(|(_, x)| x)
             .collect()
     }
 
     fn attempts(&self) -> usize {
-        self.exchanges
-            .iter()
-            .filter(|(k, _)| *k == PollKind::Poll)
-            .count()
+        self.kinds.iter().filter(|k| **k == PollKind::Poll).count()
     }
 
     fn last_poll(&self) -> Option<&Exchanged> {
@@ -2909,18 +2879,14 @@ pub fn state_sequence(states: &[Option<Value>]) -> String {
         .join(" → ")
 }
 
-const TASK_TERMINAL: &[&str] = &["completed", "failed", "cancelled"];
-const TASK_STATES: &[&str] = &[
-    "working",
-    "input_required",
-    "completed",
-    "failed",
-    "cancelled",
-];
+/// The five task statuses, for messages.
+fn task_states() -> String {
+    TaskStatus::ALL.map(TaskStatus::as_str).join(", ")
+}
 
 /// Whether a task may go from `a` to `b` (the extension's state diagram; staying is allowed).
-fn task_step_legal(a: &str, b: &str) -> bool {
-    a == b || (!TASK_TERMINAL.contains(&a) && TASK_STATES.contains(&b))
+fn task_step_legal(a: TaskStatus, b: TaskStatus) -> bool {
+    a == b || !a.is_terminal()
 }
 
 /// Judges an observed sequence of task states (`None` where an observation had no state).
@@ -2934,12 +2900,12 @@ pub fn judge_transitions(from: Option<&Value>, states: &[Option<Value>], what: &
     };
     if let Some(bad) = prior
         .iter()
-        .find(|v| !v.as_str().is_some_and(|s| TASK_STATES.contains(&s)))
+        .find(|v| v.as_str().and_then(TaskStatus::parse).is_none())
     {
         return Judgement::Fail {
             expected: format!(
                 "task statuses ({}) before the first observation",
-                TASK_STATES.join(", ")
+                task_states()
             ),
             actual: format!("a prior state was {}", clip(&bad.to_string(), 80)),
         };
@@ -2956,22 +2922,23 @@ pub fn judge_transitions(from: Option<&Value>, states: &[Option<Value>], what: &
         })
         .chain((0..states.len()).map(|i| format!("{what} {}", i + 1)))
         .collect();
-    let mut prev: Option<(String, &str)> = None;
+    let mut prev: Option<(TaskStatus, &str)> = None;
     let mut observed = 0;
     for (i, s) in seq.iter().enumerate() {
         let Some(Value::String(s)) = s else { continue };
         if i >= prior.len() {
             observed += 1;
         }
-        if !TASK_STATES.contains(&s.as_str()) {
+        let Some(status) = TaskStatus::parse(s) else {
             return Judgement::Fail {
-                expected: format!("a task status ({})", TASK_STATES.join(", ")),
+                expected: format!("a task status ({})", task_states()),
                 actual: format!("{}: {s:?}", labels[i]),
             };
-        }
-        if let Some((p, at)) = &prev
-            && !task_step_legal(p, s)
+        };
+        if let Some((p, at)) = prev
+            && !task_step_legal(p, status)
         {
+            let p = p.as_str();
             return Judgement::Fail {
                 expected: "transitions of the task state machine (working ⇄ input_required → completed | failed | cancelled; terminal states never change)".into(),
                 actual: format!(
@@ -2981,7 +2948,7 @@ pub fn judge_transitions(from: Option<&Value>, states: &[Option<Value>], what: &
                 ),
             };
         }
-        prev = Some((s.clone(), labels[i].as_str()));
+        prev = Some((status, labels[i].as_str()));
     }
     if observed == 0 {
         return Judgement::Fail {

@@ -452,23 +452,43 @@ async fn handle_request(
 ) -> Result<Outcome, RpcError> {
     let params_obj = params.and_then(Value::as_object);
     if method == "initialize" && !headers.contains_key("mcp-protocol-version") {
-        if state.has(F::InitializeAccepted) {
-            return Ok(Outcome::Result(json!({
-                "protocolVersion": "2025-11-25",
-                "capabilities": {"tools": {}},
-                "serverInfo": {"name": SERVER_NAME, "version": SERVER_VERSION}
-            })));
-        }
-        return Err(legacy_initialize(state, params_obj));
+        return legacy_handshake(state, params_obj);
     }
     check_headers(state, headers, method, params_obj)?;
+    checked_dispatch(state, conn, method, params).await
+}
+
+/// A 2025-era `initialize`: refused with a version-naming error (or accepted under
+/// `initialize-accepted`).
+fn legacy_handshake(
+    state: &AppState,
+    params: Option<&Map<String, Value>>,
+) -> Result<Outcome, RpcError> {
+    if state.has(F::InitializeAccepted) {
+        return Ok(Outcome::Result(json!({
+            "protocolVersion": "2025-11-25",
+            "capabilities": {"tools": {}},
+            "serverInfo": {"name": SERVER_NAME, "version": SERVER_VERSION}
+        })));
+    }
+    Err(legacy_initialize(state, params))
+}
+
+/// The pipeline after the transport's own checks: `_meta` → version → method → capability →
+/// params.
+async fn checked_dispatch(
+    state: &AppState,
+    conn: Conn,
+    method: &str,
+    params: Option<&Value>,
+) -> Result<Outcome, RpcError> {
     let meta = check_meta(state, conn, params)?;
     check_version(state, &meta.version)?;
     let empty = Map::new();
     let ctx = Ctx {
         state,
         conn,
-        params: params_obj.unwrap_or(&empty),
+        params: params.and_then(Value::as_object).unwrap_or(&empty),
         meta: &meta,
     };
     dispatch(&ctx, method).await
@@ -488,25 +508,9 @@ pub(crate) async fn handle_headerless(
         .and_then(Value::as_object)
         .is_some_and(|m| m.contains_key(META_VERSION));
     if method == "initialize" && !modern {
-        if state.has(F::InitializeAccepted) {
-            return Ok(Outcome::Result(json!({
-                "protocolVersion": "2025-11-25",
-                "capabilities": {"tools": {}},
-                "serverInfo": {"name": SERVER_NAME, "version": SERVER_VERSION}
-            })));
-        }
-        return Err(legacy_initialize(state, params_obj));
+        return legacy_handshake(state, params_obj);
     }
-    let meta = check_meta(state, conn, params)?;
-    check_version(state, &meta.version)?;
-    let empty = Map::new();
-    let ctx = Ctx {
-        state,
-        conn,
-        params: params_obj.unwrap_or(&empty),
-        meta: &meta,
-    };
-    dispatch(&ctx, method).await
+    checked_dispatch(state, conn, method, params).await
 }
 
 fn legacy_initialize(state: &AppState, params: Option<&Map<String, Value>>) -> RpcError {
@@ -1337,15 +1341,17 @@ const KEEP_ALIVE: Duration = Duration::from_secs(10);
 // ---------------------------------------------------------------------------------------------
 // Responses
 
-fn respond(state: &AppState, id: &Value, outcome: Outcome) -> Response {
-    let id = match id {
+/// The request id as echoed, subject to the id fault modes (`id-type-changed`,
+/// `string-id-as-number`); shared with the stdio binding.
+pub(crate) fn echoed_id(state: &AppState, id: &Value, outcome: &Outcome) -> Value {
+    match id {
         Value::Number(n) if state.has(F::IdTypeChanged) => Value::String(n.to_string()),
         Value::String(s) if state.has(F::StringIdAsNumber) && s.is_empty() => json!(0),
         Value::String(s) if state.has(F::StringIdAsNumber) && s.parse::<i64>().is_ok() => {
             json!(s.parse::<i64>().unwrap_or_default())
         }
-        // Other string ids become null in single JSON responses (SSE streams keep them, so the
-        // final response on a stream stays recognisable).
+        // Other string ids become null in single-message answers (SSE streams keep them, so
+        // the final response on a stream stays recognisable).
         Value::String(_)
             if state.has(F::StringIdAsNumber)
                 && matches!(outcome, Outcome::Result(_) | Outcome::Error(_)) =>
@@ -1353,7 +1359,11 @@ fn respond(state: &AppState, id: &Value, outcome: Outcome) -> Response {
             Value::Null
         }
         other => other.clone(),
-    };
+    }
+}
+
+fn respond(state: &AppState, id: &Value, outcome: Outcome) -> Response {
+    let id = echoed_id(state, id, &outcome);
     match outcome {
         Outcome::Result(r) => {
             let body = envelope(Some(&id), Ok(finish_result(state, r)));

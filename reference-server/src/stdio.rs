@@ -25,8 +25,8 @@ use crate::rpc::{
     INVALID_REQUEST, LiveEvent, METHOD_NOT_FOUND, Outcome, RpcError, envelope, notification,
 };
 use crate::server::{
-    AppState, Conn, Incoming, Listen, META_SUBSCRIPTION, finish_result, handle_headerless,
-    parse_message, subscription_id,
+    AppState, Conn, Incoming, Listen, META_SUBSCRIPTION, echoed_id, finish_result,
+    handle_headerless, parse_message, subscription_id,
 };
 use crate::{Config, REVISION};
 
@@ -464,25 +464,6 @@ impl Request {
             }),
         );
         self.send(&cancelled, true);
-    }
-}
-
-/// The request id as echoed, subject to the id fault modes (as on HTTP: under
-/// `string-id-as-number` other string ids become null only in single-message answers).
-fn echoed_id(state: &AppState, id: &Value, outcome: &Outcome) -> Value {
-    match id {
-        Value::Number(n) if state.has(F::IdTypeChanged) => Value::String(n.to_string()),
-        Value::String(s) if state.has(F::StringIdAsNumber) && s.is_empty() => json!(0),
-        Value::String(s) if state.has(F::StringIdAsNumber) && s.parse::<i64>().is_ok() => {
-            json!(s.parse::<i64>().unwrap_or_default())
-        }
-        Value::String(_)
-            if state.has(F::StringIdAsNumber)
-                && matches!(outcome, Outcome::Result(_) | Outcome::Error(_)) =>
-        {
-            Value::Null
-        }
-        other => other.clone(),
     }
 }
 

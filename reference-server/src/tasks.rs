@@ -10,6 +10,7 @@
 //! (compare-and-set), so terminal states never change afterwards (TASKS-14). Updates (input
 //! responses, cancel) are compare-and-set updates of the record.
 
+use mcpcheck_schemas::wire::TaskStatus;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -25,7 +26,7 @@ use crate::rpc::{INTERNAL_ERROR, MISSING_CLIENT_CAPABILITY, Outcome, RpcError, n
 use crate::store::{StoreError, TaskStore};
 
 /// The extension's identifier (capability key, reserved prefix).
-pub const EXTENSION: &str = "io.modelcontextprotocol/tasks";
+pub const EXTENSION: &str = mcpcheck_schemas::TASKS_EXTENSION;
 /// `ttlMs` of every task (slow_compute tasks longer than 30 s get their duration + 30 s).
 pub const DEFAULT_TTL_MS: u64 = 60_000;
 /// `pollIntervalMs` of every task.
@@ -56,11 +57,11 @@ pub const WATCH_INTERVAL: Duration = Duration::from_millis(25);
 /// Compare-and-set attempts before giving up with -32603.
 const CAS_ATTEMPTS: usize = 16;
 
-const WORKING: &str = "working";
-const INPUT_REQUIRED: &str = "input_required";
-const COMPLETED: &str = "completed";
-const FAILED: &str = "failed";
-const CANCELLED: &str = "cancelled";
+const WORKING: &str = TaskStatus::Working.as_str();
+const INPUT_REQUIRED: &str = TaskStatus::InputRequired.as_str();
+const COMPLETED: &str = TaskStatus::Completed.as_str();
+const FAILED: &str = TaskStatus::Failed.as_str();
+const CANCELLED: &str = TaskStatus::Cancelled.as_str();
 
 /// The task fixture tools (listed after the other tools, not in `--tools-only`).
 pub const TOOLS: &[&str] = &[

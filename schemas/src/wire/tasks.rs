@@ -34,7 +34,7 @@ impl TaskStatus {
     ];
 
     /// The wire string (`"input_required"`, ...).
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             TaskStatus::Working => "working",
             TaskStatus::InputRequired => "input_required",
@@ -44,8 +44,13 @@ impl TaskStatus {
         }
     }
 
+    /// The status named by a wire string, if it is one.
+    pub fn parse(s: &str) -> Option<TaskStatus> {
+        TaskStatus::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
     /// `completed`, `failed` and `cancelled` have no outgoing transition.
-    pub fn is_terminal(self) -> bool {
+    pub const fn is_terminal(self) -> bool {
         matches!(
             self,
             TaskStatus::Completed | TaskStatus::Failed | TaskStatus::Cancelled
