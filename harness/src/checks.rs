@@ -73,6 +73,8 @@ pub fn not_applicable(e: &Expectation, ctx: &Ctx) -> Option<String> {
         || e.body_empty.is_some()
         || e.body_contains.is_some()
         || e.stream.is_some()
+        || e.challenge.is_some()
+        || e.document.is_some()
         || e.when.is_some();
     if ctx.stdio && http_only {
         return Some("an HTTP-only check; the target speaks stdio".into());
@@ -105,6 +107,23 @@ pub fn not_applicable(e: &Expectation, ctx: &Ctx) -> Option<String> {
 }
 
 pub fn evaluate(e: &Expectation, ctx: &Ctx) -> Judgement {
+    if let Some(c) = &e.challenge {
+        return challenge(c, ctx);
+    }
+    if let Some(d) = &e.document {
+        return document(d, ctx);
+    }
+    if let Some(d) = &e.differs {
+        let show = |v: &Value| crate::util::clip(&v.to_string(), 200);
+        return if d.left != d.right {
+            pass(format!("{} ≠ {}", show(&d.left), show(&d.right)))
+        } else {
+            fail(
+                "two different values",
+                format!("both are {}", show(&d.left)),
+            )
+        };
+    }
     if let Some(needle) = &e.body_contains {
         let expected = format!("a body containing {needle:?}");
         let Some(r) = &ctx.outcome.response else {
@@ -951,6 +970,18 @@ pub(crate) fn json_condition(
             Err((format!("{ptr} containing {}", show(want)), actual))
         };
     }
+    if let Some(unwanted) = &j.not_contains {
+        let found = match (v, unwanted) {
+            (Value::Array(a), w) => a.contains(w),
+            (Value::String(s), Value::String(w)) => s.contains(w.as_str()),
+            _ => false,
+        };
+        return if found {
+            Err((format!("{ptr} not containing {}", show(unwanted)), actual))
+        } else {
+            Ok(actual)
+        };
+    }
     if let Some(sup) = &j.subset_of {
         let (Value::Array(a), Value::Array(s)) = (v, sup) else {
             return Err((format!("{ptr} an array within {}", show(sup)), actual));
@@ -1328,5 +1359,152 @@ mod duplicate_tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+}
+
+/// The `WWW-Authenticate` challenges of the response, for `actual:` lines.
+fn challenges_text(r: &crate::transport::HttpResponse) -> String {
+    let v: Vec<&str> = r
+        .headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("www-authenticate"))
+        .map(|(_, v)| v.as_str())
+        .collect();
+    if v.is_empty() {
+        format!("HTTP {} without a WWW-Authenticate header", r.status)
+    } else {
+        format!(
+            "HTTP {}, WWW-Authenticate: {}",
+            r.status,
+            crate::util::clip(&v.join(" | "), 300)
+        )
+    }
+}
+
+fn challenge(c: &crate::scenario::ChallengeSpec, ctx: &Ctx) -> Judgement {
+    let scheme = c.scheme.as_deref().unwrap_or("Bearer");
+    let Some(r) = &ctx.outcome.response else {
+        return no_response(ctx, format!("a {scheme} challenge"));
+    };
+    let all = crate::auth::parse_challenges(
+        r.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("www-authenticate"))
+            .map(|(_, v)| v.as_str()),
+    );
+    let actual = challenges_text(r);
+    let Some(ch) = all.iter().find(|x| x.scheme.eq_ignore_ascii_case(scheme)) else {
+        return fail(
+            format!("WWW-Authenticate with a {scheme} challenge"),
+            actual,
+        );
+    };
+    let Some(param) = &c.param else {
+        return pass(actual);
+    };
+    let value = ch.param(param);
+    if let Some(want) = c.exists {
+        let expected = if want {
+            format!("a {scheme} challenge with a non-empty {param}")
+        } else {
+            format!("a {scheme} challenge without {param}")
+        };
+        let has = value.is_some_and(|v| !v.trim().is_empty());
+        return if has == want {
+            pass(actual)
+        } else {
+            fail(expected, actual)
+        };
+    }
+    let Some(v) = value else {
+        return fail(format!("a {scheme} challenge with {param}"), actual);
+    };
+    if let Some(want) = &c.equals {
+        return if v == want {
+            pass(format!("{param}=\"{v}\""))
+        } else {
+            fail(format!("{param}=\"{want}\""), actual)
+        };
+    }
+    if let Some(want) = &c.includes {
+        let have = crate::auth::scopes(v);
+        let lacking: Vec<&str> = crate::auth::scopes(want)
+            .into_iter()
+            .filter(|w| !have.contains(w))
+            .collect();
+        return if lacking.is_empty() {
+            pass(format!("{param}=\"{v}\""))
+        } else {
+            fail(
+                format!("{param} including {want:?}"),
+                format!("{param}=\"{v}\" lacks {}", lacking.join(" ")),
+            )
+        };
+    }
+    if let Some(unwanted) = &c.excludes {
+        let have = crate::auth::scopes(v);
+        let present: Vec<&str> = crate::auth::scopes(unwanted)
+            .into_iter()
+            .filter(|w| have.contains(w))
+            .collect();
+        return if present.is_empty() {
+            pass(format!("{param}=\"{v}\""))
+        } else {
+            fail(
+                format!("{param} without {unwanted:?}"),
+                format!("{param}=\"{v}\" includes {}", present.join(" ")),
+            )
+        };
+    }
+    if c.absolute_url.is_some() {
+        let ok = url::Url::parse(v).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+        return if ok {
+            pass(format!("{param}=\"{v}\""))
+        } else {
+            fail(
+                format!("{param} an absolute http(s) URL"),
+                format!("{param}=\"{v}\""),
+            )
+        };
+    }
+    Judgement::Error("challenge check without a condition".into())
+}
+
+fn document(name: &str, ctx: &Ctx) -> Judgement {
+    let expected = format!("a JSON {name} document");
+    let Some(r) = &ctx.outcome.response else {
+        return no_response(ctx, expected);
+    };
+    if r.status != 200 {
+        return fail(
+            expected,
+            format!(
+                "HTTP {}: {}",
+                r.status,
+                crate::util::clip(&r.body_text(), 200)
+            ),
+        );
+    }
+    let v: Value = match serde_json::from_slice(&r.body) {
+        Ok(v) => v,
+        Err(e) => {
+            return fail(
+                expected,
+                format!("HTTP 200 with a body that is not JSON ({e})"),
+            );
+        }
+    };
+    match mcpcheck_schemas::validate_oauth(name, &v) {
+        None => Judgement::Error(format!("unknown document kind {name}")),
+        Some(errors) if errors.is_empty() => pass(format!("a valid {name}")),
+        Some(errors) => fail(
+            expected,
+            errors
+                .iter()
+                .take(3)
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
     }
 }

@@ -37,13 +37,13 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the scenarios against a server (the bundled reference server when no --url is given).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// List the scenarios and the requirement catalogue.
     List(ListArgs),
     /// Explain a requirement id (or a scenario id): the rule, its source and the checks that test it.
     Explain { id: String },
     /// Run the bundled reference server.
-    Serve(mcpcheck_reference_server::ServeArgs),
+    Serve(Box<mcpcheck_reference_server::ServeArgs>),
 }
 
 #[derive(clap::Args, Debug, Default)]
@@ -97,6 +97,71 @@ pub struct RunArgs {
     /// Colour: auto (TTY and no NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Get tokens for a protected server: `client-credentials` discovers the authorization
+    /// server from the server (RFC 9728, RFC 8414) and asks it for tokens with --client-id and
+    /// --client-secret: one for the server (RFC 8707 `resource`), one for another resource, one
+    /// with a narrower scope.
+    #[arg(long, value_enum, value_name = "METHOD")]
+    pub auth: Option<AuthMethod>,
+    /// Client id for --auth client-credentials.
+    #[arg(long, env = "MCPCHECK_CLIENT_ID", value_name = "ID")]
+    pub client_id: Option<String>,
+    /// Client secret for --auth client-credentials.
+    #[arg(
+        long,
+        env = "MCPCHECK_CLIENT_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub client_secret: Option<String>,
+    /// Scope of the valid token (default: the server's `scopes_supported`).
+    #[arg(long, value_name = "SCOPES")]
+    pub auth_scope: Option<String>,
+    /// Scope of the insufficient-scope token (default: the scope of the server's 401 challenge).
+    #[arg(long, value_name = "SCOPES")]
+    pub auth_narrow_scope: Option<String>,
+    /// Resource (RFC 8707) of the wrong-audience token (default: ORIGIN/mcpcheck-other-resource).
+    #[arg(long, value_name = "URI")]
+    pub auth_other_resource: Option<String>,
+    /// A valid access token for the server: sent as `Authorization: Bearer` on every request.
+    #[arg(
+        long,
+        env = "MCPCHECK_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token: Option<String>,
+    /// A token from the server's issuer for another resource (audience test).
+    #[arg(
+        long,
+        env = "MCPCHECK_TOKEN_WRONG_AUDIENCE",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token_wrong_audience: Option<String>,
+    /// An expired token from the server's issuer.
+    #[arg(
+        long,
+        env = "MCPCHECK_TOKEN_EXPIRED",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token_expired: Option<String>,
+    /// A valid token lacking a scope that the scope-gated fixture tool needs.
+    #[arg(
+        long,
+        env = "MCPCHECK_TOKEN_INSUFFICIENT_SCOPE",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token_insufficient_scope: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthMethod {
+    /// OAuth 2.1 client credentials grant against the server's authorization server.
+    ClientCredentials,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]
@@ -135,6 +200,35 @@ pub struct ConfigFile {
     pub connect_timeout_seconds: Option<f64>,
     #[serde(default)]
     pub max_body_bytes: Option<usize>,
+    /// Tokens or client credentials for a protected server (flags and environment win).
+    #[serde(default)]
+    pub auth: Option<ConfigAuth>,
+}
+
+/// The `auth:` section of the config file.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigAuth {
+    #[serde(default)]
+    pub method: Option<AuthMethod>,
+    #[serde(default)]
+    pub client_id: Option<String>,
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    #[serde(default)]
+    pub scope: Option<String>,
+    #[serde(default)]
+    pub narrow_scope: Option<String>,
+    #[serde(default)]
+    pub other_resource: Option<String>,
+    #[serde(default)]
+    pub token: Option<String>,
+    #[serde(default)]
+    pub wrong_audience: Option<String>,
+    #[serde(default)]
+    pub expired: Option<String>,
+    #[serde(default)]
+    pub insufficient_scope: Option<String>,
 }
 
 /// What an official fixture name is bound to.
@@ -192,7 +286,7 @@ pub fn use_color(choice: ColorChoice) -> bool {
 
 pub async fn main_with(cli: Cli) -> i32 {
     match cli.command {
-        Command::Run(args) => match run(args).await {
+        Command::Run(args) => match run(*args).await {
             Ok(code) => code,
             Err((code, msg)) => {
                 eprintln!("{msg}");
@@ -201,7 +295,7 @@ pub async fn main_with(cli: Cli) -> i32 {
         },
         Command::List(args) => list(args),
         Command::Explain { id } => explain(&id),
-        Command::Serve(args) => mcpcheck_reference_server::run_cli(args).await,
+        Command::Serve(args) => mcpcheck_reference_server::run_cli(*args).await,
     }
 }
 
@@ -301,6 +395,7 @@ pub async fn run_to_record(args: &RunArgs) -> Result<(RunRecord, String), (i32, 
 
     // The target: a stdio command, a URL, or the bundled reference server started here.
     let mut bundled = None;
+    let mut bundled_protected: Option<mcpcheck_reference_server::Running> = None;
     let mut more_urls: Vec<String> = Vec::new();
     let mut stdio = None;
     let url = if let Some(cmd) = &args.stdio {
@@ -372,6 +467,22 @@ pub async fn run_to_record(args: &RunArgs) -> Result<(RunRecord, String), (i32, 
                     })?;
                 let u = running.url.clone();
                 bundled = Some(running);
+                // A protected instance as well, for the scenarios that need one.
+                let auth_cfg = mcpcheck_reference_server::Config {
+                    fault,
+                    auth: Some(mcpcheck_reference_server::AuthConfig::default()),
+                    ..Default::default()
+                };
+                let protected =
+                    mcpcheck_reference_server::spawn(([127, 0, 0, 1], 0).into(), auth_cfg)
+                        .await
+                        .map_err(|e| {
+                            (
+                                EXIT_UNREACHABLE,
+                                format!("error: cannot start the bundled protected server: {e}"),
+                            )
+                        })?;
+                bundled_protected = Some(protected);
                 u
             }
         }
@@ -392,6 +503,18 @@ pub async fn run_to_record(args: &RunArgs) -> Result<(RunRecord, String), (i32, 
         (None, None) => Target::Http { url: url.clone() },
     };
     let transport = Transport::new(tc).map_err(|e| (EXIT_USAGE, format!("error: {e}")))?;
+    let mut auth_log = Vec::new();
+    let auth = if args.stdio.is_some() || bundled.is_some() {
+        crate::auth::AuthTokens::default()
+    } else {
+        user_tokens(
+            args,
+            config.auth.as_ref().cloned().unwrap_or_default(),
+            &url,
+            &mut auth_log,
+        )
+        .await?
+    };
     let opts = RunOptions {
         url: url.clone(),
         more_urls,
@@ -421,7 +544,72 @@ pub async fn run_to_record(args: &RunArgs) -> Result<(RunRecord, String), (i32, 
         extra_headers: config.headers.clone().into_iter().collect(),
         client_name: "mcpcheck".into(),
         client_version: env!("CARGO_PKG_VERSION").into(),
+        auth,
     };
+    // The bundled run sends the scenarios that need a protected server to the protected
+    // instance, with tokens from its own authorization server (client credentials, as any
+    // client would get them) and an expired one minted by that server's issuer.
+    let mut auth_runner = None;
+    if let Some(p) = &bundled_protected {
+        let cc = crate::auth::ClientCredentials {
+            client_id: mcpcheck_reference_server::DEFAULT_CLIENT_ID.into(),
+            client_secret: mcpcheck_reference_server::DEFAULT_CLIENT_SECRET.into(),
+            ..Default::default()
+        };
+        let mut tokens = crate::auth::client_credentials(&p.url, &cc).await;
+        if let Some(issuer) = &p.issuer {
+            let scope = format!(
+                "{} {}",
+                mcpcheck_reference_server::SCOPE_BASE,
+                mcpcheck_reference_server::SCOPE_ADMIN
+            );
+            tokens
+                .tokens
+                .insert("expired".into(), issuer.mint(&p.url, &scope, -600));
+            // When discovery is what a fault broke (the AUTH checks report it), the other
+            // scenarios still get tokens: the bundled issuer mints them as its token endpoint
+            // would.
+            let other = format!("{}/mcpcheck-other-resource", p.url.trim_end_matches("/mcp"));
+            let fallback = [
+                ("valid", p.url.as_str(), scope.as_str()),
+                ("wrong_audience", other.as_str(), scope.as_str()),
+                (
+                    "insufficient_scope",
+                    p.url.as_str(),
+                    mcpcheck_reference_server::SCOPE_BASE,
+                ),
+            ];
+            for (kind, aud, sc) in fallback {
+                if !tokens.tokens.contains_key(kind) {
+                    let why = tokens.missing.remove(kind).unwrap_or_default();
+                    tokens.log.push(format!(
+                        "no {kind} token by client credentials ({why}); minted by the bundled issuer"
+                    ));
+                    tokens.tokens.insert(kind.into(), issuer.mint(aud, sc, 300));
+                }
+            }
+        }
+        tokens.derive(&p.url, None);
+        auth_log.push(format!("protected instance {}", p.url));
+        auth_log.append(&mut tokens.log);
+        let mut o = opts.clone();
+        o.url = p.url.clone();
+        o.auth = tokens;
+        let t = transport.clone();
+        auth_runner = Some(
+            Runner::new(o, t, Arc::clone(&catalogue))
+                .await
+                .map_err(|e| {
+                    (
+                        EXIT_UNREACHABLE,
+                        format!(
+                            "error: the bundled protected server could not be reached: {}",
+                            e.0
+                        ),
+                    )
+                })?,
+        );
+    }
     let runner = Runner::with_stdio(opts, transport, stdio, Arc::clone(&catalogue))
         .await
         .map_err(|e| {
@@ -432,12 +620,49 @@ pub async fn run_to_record(args: &RunArgs) -> Result<(RunRecord, String), (i32, 
         })?;
     let server = runner.profile.server_identity();
     let runner = Arc::new(runner);
+    let auth_runner = auth_runner.map(Arc::new);
+    // With a protected instance beside the bundled server, the scenarios that need a protected
+    // server run there; the record keeps the scenarios' order.
+    let needs_protection = |s: &crate::scenario::Scenario| {
+        s.requires
+            .iter()
+            .any(|r| r.value == crate::scenario::Requirement::Protected(true))
+    };
+    let (main_set, auth_set): (Vec<_>, Vec<_>) = match &auth_runner {
+        Some(_) => selected
+            .iter()
+            .cloned()
+            .enumerate()
+            .partition(|(_, s)| !needs_protection(s)),
+        None => (selected.iter().cloned().enumerate().collect(), Vec::new()),
+    };
+    let run_both = async {
+        let main: Vec<_> = main_set.iter().map(|(_, s)| s.clone()).collect();
+        let prot: Vec<_> = auth_set.iter().map(|(_, s)| s.clone()).collect();
+        let (a, b) = tokio::join!(runner.run_all(&main), async {
+            match &auth_runner {
+                Some(r) => r.run_all(&prot).await,
+                None => Vec::new(),
+            }
+        });
+        let mut all: Vec<(usize, _)> = main_set
+            .iter()
+            .map(|(i, _)| *i)
+            .zip(a)
+            .chain(auth_set.iter().map(|(i, _)| *i).zip(b))
+            .collect();
+        all.sort_by_key(|(i, _)| *i);
+        all.into_iter().map(|(_, r)| r).collect::<Vec<_>>()
+    };
     // Ctrl-C stops the run; the stdio child (if any) is still killed and reaped below.
     let results = tokio::select! {
-        r = runner.run_all(&selected) => Some(r),
+        r = run_both => Some(r),
         _ = tokio::signal::ctrl_c() => None,
     };
     if let Some(b) = bundled {
+        b.handle.abort();
+    }
+    if let Some(b) = bundled_protected {
         b.handle.abort();
     }
     if let Some(t) = &runner.stdio {
@@ -469,14 +694,92 @@ pub async fn run_to_record(args: &RunArgs) -> Result<(RunRecord, String), (i32, 
         scenarios,
         checks,
     };
-    let console = mcpcheck_reports::console(
+    let mut console = String::new();
+    for line in &auth_log {
+        console.push_str(&format!("authorization: {line}\n"));
+    }
+    console.push_str(&mcpcheck_reports::console(
         &record,
         ConsoleOptions {
             color: use_color(args.color),
             verbose: args.verbose,
         },
-    );
+    ));
     Ok((record, console))
+}
+
+/// The tokens for a run against `url`: given by flags, environment or config file, and/or
+/// obtained with client credentials; then the ones mcpcheck derives itself.
+async fn user_tokens(
+    args: &RunArgs,
+    cfg: ConfigAuth,
+    url: &str,
+    log: &mut Vec<String>,
+) -> Result<crate::auth::AuthTokens, (i32, String)> {
+    let method = args.auth.or(cfg.method);
+    let mut tokens = match method {
+        Some(AuthMethod::ClientCredentials) => {
+            let id = args.client_id.clone().or(cfg.client_id.clone());
+            let secret = args.client_secret.clone().or(cfg.client_secret.clone());
+            let (Some(client_id), Some(client_secret)) = (id, secret) else {
+                return Err((
+                    EXIT_USAGE,
+                    "error: --auth client-credentials needs --client-id and --client-secret (or MCPCHECK_CLIENT_ID and MCPCHECK_CLIENT_SECRET, or `auth: {client_id, client_secret}` in the config file)".into(),
+                ));
+            };
+            let cc = crate::auth::ClientCredentials {
+                client_id,
+                client_secret,
+                scope: args.auth_scope.clone().or(cfg.scope.clone()),
+                narrow_scope: args.auth_narrow_scope.clone().or(cfg.narrow_scope.clone()),
+                other_resource: args
+                    .auth_other_resource
+                    .clone()
+                    .or(cfg.other_resource.clone()),
+            };
+            let t = crate::auth::client_credentials(url, &cc).await;
+            log.extend(t.log.iter().cloned());
+            for (k, why) in &t.missing {
+                log.push(format!("no {} token: {why}", k.replace('_', "-")));
+            }
+            t
+        }
+        None => crate::auth::AuthTokens::default(),
+    };
+    let given = [
+        ("valid", args.token.clone().or(cfg.token)),
+        (
+            "wrong_audience",
+            args.token_wrong_audience.clone().or(cfg.wrong_audience),
+        ),
+        ("expired", args.token_expired.clone().or(cfg.expired)),
+        (
+            "insufficient_scope",
+            args.token_insufficient_scope
+                .clone()
+                .or(cfg.insufficient_scope),
+        ),
+    ];
+    for (kind, t) in given {
+        if let Some(t) = t {
+            let t = t.trim().to_string();
+            if t.is_empty() || t.contains(char::is_whitespace) {
+                return Err((
+                    EXIT_USAGE,
+                    format!(
+                        "error: the {} token is empty or contains whitespace",
+                        kind.replace('_', "-")
+                    ),
+                ));
+            }
+            tokens.missing.remove(kind);
+            tokens.tokens.insert(kind.to_string(), t);
+            tokens.asserted = true;
+        }
+    }
+    // A wrong-issuer token needs nothing but the server's URL; only protected servers use it.
+    tokens.derive(url, None);
+    Ok(tokens)
 }
 
 fn list(args: ListArgs) -> i32 {

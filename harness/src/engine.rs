@@ -29,7 +29,24 @@ use mcpcheck_schemas::wire::TaskStatus;
 pub const REVISION: &str = mcpcheck_schemas::REVISION;
 
 /// Variables every scenario can use.
-pub const BUILTIN_VARS: &[&str] = &["url", "revision", "request_state"];
+pub const BUILTIN_VARS: &[&str] = &[
+    "url",
+    "revision",
+    "request_state",
+    // Authorization: the target's origin, its RFC 9728 metadata URLs, and the tokens.
+    "origin",
+    "prm_url",
+    "prm_root_url",
+    "prm_discovered",
+    "as_issuer",
+    "as_metadata_url",
+    "token_valid",
+    "token_wrong_audience",
+    "token_expired",
+    "token_insufficient_scope",
+    "token_wrong_issuer",
+    "token_bad_signature",
+];
 
 /// Recorded response bodies are cut to this many characters.
 const RECORD_BODY_LIMIT: usize = 8 * 1024;
@@ -50,6 +67,9 @@ pub struct RunOptions {
     pub extra_headers: Vec<(String, String)>,
     pub client_name: String,
     pub client_version: String,
+    /// Tokens for protected servers; a `valid` one goes on every request as
+    /// `Authorization: Bearer`.
+    pub auth: crate::auth::AuthTokens,
 }
 
 impl RunOptions {
@@ -72,6 +92,7 @@ impl RunOptions {
             extra_headers: Vec::new(),
             client_name: "mcpcheck".into(),
             client_version: env!("CARGO_PKG_VERSION").into(),
+            auth: crate::auth::AuthTokens::default(),
         }
     }
 }
@@ -86,6 +107,12 @@ pub struct Profile {
     pub prompts: Listing,
     pub resources: Listing,
     pub templates: Listing,
+    /// HTTP status of `server/discover` sent without credentials (HTTP targets only).
+    pub unauthenticated_status: Option<u16>,
+    /// Its Bearer challenge, if any.
+    pub challenge: Option<crate::auth::Challenge>,
+    /// Where the metadata documents of a protected server are (see `auth::discover_urls`).
+    pub auth_urls: crate::auth::DiscoveredUrls,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -248,7 +275,25 @@ impl Runner {
         for (k, v) in &self.opts.extra_headers {
             set_header(&mut h, k, Some(v.clone()));
         }
+        self.add_authorization(&mut h);
         h
+    }
+
+    /// `Authorization: Bearer <valid token>` when the run has one and no header set it.
+    fn add_authorization(&self, h: &mut Vec<(String, String)>) {
+        if let Some(t) = self.opts.auth.get("valid")
+            && !h
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+        {
+            h.push(("Authorization".to_string(), format!("Bearer {t}")));
+        }
+    }
+
+    /// Whether the server is a protected resource: the user said so (tokens, client
+    /// credentials), or it answered an unauthenticated request with 401.
+    pub fn protected(&self) -> bool {
+        self.opts.auth.asserted || self.profile.unauthenticated_status == Some(401)
     }
 
     fn rpc(&self, id: u64, method: &str, params: Value) -> HttpRequest {
@@ -269,9 +314,35 @@ impl Runner {
 
     async fn probe(&self) -> Result<Profile, Unreachable> {
         let mut profile = Profile::default();
-        let out = self
-            .send_default(self.rpc(0, "server/discover", json!({})))
-            .await;
+        let mut out = None;
+        if self.stdio.is_none() {
+            // Without credentials first: tells whether the server is protected.
+            let mut req = self.rpc(0, "server/discover", json!({}));
+            req.headers
+                .retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
+            let o = self.send_default(req).await;
+            if let Some(crate::transport::TransportError::Connect(e)) = &o.error {
+                return Err(Unreachable(format!("{}: {e}", self.opts.url)));
+            }
+            if let Some(r) = &o.response {
+                profile.unauthenticated_status = Some(r.status);
+                profile.challenge = crate::auth::bearer_challenge(&r.headers);
+            }
+            if self.opts.auth.get("valid").is_none() {
+                out = Some(o);
+            }
+            if self.opts.auth.asserted || profile.unauthenticated_status == Some(401) {
+                profile.auth_urls =
+                    crate::auth::discover_urls(&self.opts.url, profile.challenge.as_ref()).await;
+            }
+        }
+        let out = match out {
+            Some(o) => o,
+            None => {
+                self.send_default(self.rpc(0, "server/discover", json!({})))
+                    .await
+            }
+        };
         if let Some(crate::transport::TransportError::Connect(e)) = &out.error {
             return Err(Unreachable(format!("{}: {e}", self.opts.url)));
         }
@@ -413,6 +484,27 @@ impl Runner {
                     )
                 })
             }
+            Requirement::Protected(want) => {
+                let have = self.protected();
+                (have != *want).then(|| {
+                    if have {
+                        "the server is protected (it asks for a token)".to_string()
+                    } else {
+                        match p.unauthenticated_status {
+                            Some(s) => format!(
+                                "the server is not protected: server/discover without a token was answered with HTTP {s} (give --token or --auth client-credentials to test it as a protected resource)"
+                            ),
+                            None => "authorization applies to HTTP servers only".to_string(),
+                        }
+                    }
+                })
+            }
+            Requirement::Token(k) => self
+                .opts
+                .auth
+                .get(k)
+                .is_none()
+                .then(|| self.opts.auth.why_missing(k)),
             Requirement::Tool(t) => find_in(&p.tools, "name", self.map_fixture(t), "tool"),
             Requirement::Prompt(n) => find_in(&p.prompts, "name", self.map_fixture(n), "prompt"),
             Requirement::Resource(u) => {
@@ -626,17 +718,16 @@ impl Runner {
     }
 
     fn step_error(&self, sc: &Scenario, step: &Step, why: String, out: &mut Vec<CheckRecord>) {
+        // A variable without a value (a capture an earlier step could not make, a token the
+        // run does not have) leaves nothing to judge; the earlier step's checks or the token's
+        // absence already say why.
+        let status = if why.contains(" has no value: ") {
+            Status::NotApplicable
+        } else {
+            Status::Error
+        };
         for e in &step.expect {
-            out.push(self.record(
-                sc,
-                step,
-                &e.value,
-                Status::Error,
-                why.clone(),
-                None,
-                None,
-                None,
-            ));
+            out.push(self.record(sc, step, &e.value, status, why.clone(), None, None, None));
         }
     }
 
@@ -761,9 +852,23 @@ impl Runner {
                 exchanges.push(Exchanged::new(outcome, method, sent_id, notification));
             }
         }
+        if step.plain {
+            // A plain JSON document is the step's answer, for `json` checks and captures.
+            for x in &mut exchanges {
+                if x.wire.final_index.is_none()
+                    && x.wire.messages.len() == 1
+                    && x.wire.messages[0].json().is_some()
+                {
+                    x.wire.final_index = Some(0);
+                }
+            }
+        }
         self.judge(sc, step, st, &exchanges, None, out);
         let last = exchanges.last().and_then(|x| x.wire.final_json().cloned());
         self.capture(step, st, last.as_ref());
+        if let Some(x) = exchanges.last() {
+            capture_from_headers(step, st, &x.outcome);
+        }
     }
 
     /// Sends the request, then answers each `input_required` result and retries (new id, the
@@ -1183,6 +1288,10 @@ impl Runner {
     /// Captures read `doc` (the final response, or a page walk's summary).
     fn capture(&self, step: &Step, st: &mut ScenarioState, doc: Option<&Value>) {
         for (name, ptr) in &step.capture {
+            if !ptr.is_empty() && !ptr.starts_with('/') {
+                // `challenge:` and `header:` sources: see `capture_from_headers`.
+                continue;
+            }
             match doc {
                 Some(v) => match v.pointer(ptr) {
                     Some(x) => {
@@ -1376,6 +1485,7 @@ impl Runner {
             let spec = RequestSpec {
                 method: p.method.clone(),
                 params: Some(params),
+                headers: p.headers.clone(),
                 connection: p.connection,
                 instance: p.instance,
                 ..Default::default()
@@ -1626,6 +1736,9 @@ impl Runner {
         exchanges: &[Exchanged],
         out: &mut Vec<CheckRecord>,
     ) {
+        if step.plain {
+            return;
+        }
         let total: usize = exchanges.iter().map(|x| x.wire.messages.len()).sum();
         // A stream the harness cut on purpose (`disconnect_after`) is judged by its own checks;
         // its partial messages are not a complete exchange to validate.
@@ -1856,7 +1969,13 @@ impl Runner {
             .map(String::from);
         let mut headers = match &r.baseline_method {
             Some(m) => self.baseline_headers(m, body_json.as_ref().and_then(|j| j.get("params"))),
-            None => Vec::new(),
+            None => {
+                // Even a hand-made request carries the run's credentials (a `null` header
+                // removes them), so a protected server judges what the step is about.
+                let mut h = Vec::new();
+                self.add_authorization(&mut h);
+                h
+            }
         };
         for (k, v) in &r.headers {
             match v {
@@ -1871,9 +1990,14 @@ impl Runner {
             }
         }
         let base = self.pick_url(st, r.instance)?;
-        let url = match &r.path {
-            Some(p) => with_path(&base, &st.interpolate_str(p)?)?,
-            None => base,
+        let url = match (&r.url, &r.path) {
+            (Some(u), _) => {
+                let u = st.interpolate_str(u)?;
+                url::Url::parse(&u).map_err(|e| format!("raw url {u:?}: {e}"))?;
+                u
+            }
+            (None, Some(p)) => with_path(&base, &st.interpolate_str(p)?)?,
+            (None, None) => base,
         };
         let id = body_json.as_ref().and_then(|j| j.get("id")).cloned();
         let mut req = HttpRequest::new(r.method.as_deref().unwrap_or("POST"), &url, headers, body);
@@ -2101,6 +2225,38 @@ fn schema_requirement(ctx: &Ctx, first: Option<&(usize, String, String)>) -> &'s
     by_method(method)
 }
 
+/// Captures whose source is the response's headers: `header:NAME` (first value) or
+/// `challenge:PARAM` (a parameter of the Bearer challenge).
+fn capture_from_headers(step: &Step, st: &mut ScenarioState, outcome: &HttpOutcome) {
+    let headers = outcome.response.as_ref().map(|r| r.headers.as_slice());
+    for (name, source) in &step.capture {
+        let found = if let Some(h) = source.strip_prefix("header:") {
+            headers.and_then(|hs| {
+                hs.iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(h))
+                    .map(|(_, v)| v.clone())
+            })
+        } else if let Some(p) = source.strip_prefix("challenge:") {
+            headers
+                .and_then(crate::auth::bearer_challenge)
+                .and_then(|c| c.param(p).map(String::from))
+        } else {
+            continue;
+        };
+        match found {
+            Some(v) => {
+                st.vars.insert(name.clone(), json!(v));
+            }
+            None => {
+                st.missing.insert(
+                    name.clone(),
+                    format!("step {:?} got no {source} to capture", step.name.value),
+                );
+            }
+        }
+    }
+}
+
 fn worst(checks: &[CheckRecord]) -> Status {
     let rank = |s: Status| match s {
         Status::Fail => 4,
@@ -2232,11 +2388,42 @@ impl ScenarioState {
         let mut vars = sc.vars.clone();
         vars.insert("url".into(), json!(runner.opts.url));
         vars.insert("revision".into(), json!(REVISION));
+        let mut missing = BTreeMap::new();
+        if let Ok(u) = url::Url::parse(&runner.opts.url) {
+            vars.insert("origin".into(), json!(crate::auth::origin_of(&u)));
+        }
+        if let Some((p, root)) = crate::auth::prm_urls(&runner.opts.url) {
+            vars.insert("prm_url".into(), json!(p));
+            vars.insert("prm_root_url".into(), json!(root));
+        }
+        let urls = &runner.profile.auth_urls;
+        for (k, v) in &urls.vars {
+            vars.insert(k.clone(), json!(v));
+        }
+        for (k, why) in &urls.missing {
+            missing.insert(k.clone(), why.clone());
+        }
+        for k in ["prm_discovered", "as_issuer", "as_metadata_url"] {
+            if !vars.contains_key(k) && !missing.contains_key(k) {
+                missing.insert(k.to_string(), "the server is not protected".to_string());
+            }
+        }
+        for k in crate::auth::TOKEN_KINDS {
+            let name = format!("token_{k}");
+            match runner.opts.auth.get(k) {
+                Some(t) => {
+                    vars.insert(name, json!(t));
+                }
+                None => {
+                    missing.insert(name, runner.opts.auth.why_missing(k));
+                }
+            }
+        }
         ScenarioState {
             turn: 0,
             pinned: None,
             vars,
-            missing: BTreeMap::new(),
+            missing,
             client: None,
             next_id: 0,
             listens: BTreeMap::new(),
@@ -2332,6 +2519,7 @@ impl ScenarioState {
             &mut j.equals,
             &mut j.not_equals,
             &mut j.contains,
+            &mut j.not_contains,
             &mut j.subset_of,
         ]
         .into_iter()
@@ -2361,6 +2549,18 @@ impl ScenarioState {
             && let Some(v) = &mut h.equals
         {
             *v = self.interpolate_str(v)?;
+        }
+        if let Some(d) = &mut e.differs {
+            d.left = self.interpolate(&d.left)?;
+            d.right = self.interpolate(&d.right)?;
+        }
+        if let Some(c) = &mut e.challenge {
+            for v in [&mut c.equals, &mut c.includes, &mut c.excludes]
+                .into_iter()
+                .flatten()
+            {
+                *v = self.interpolate_str(v)?;
+            }
         }
         Ok(e)
     }

@@ -3,6 +3,7 @@
 //! `transport` speaks Streamable HTTP; `scenario` loads the YAML format; `engine` runs scenarios
 //! and `checks` judges exchanges; `cli` is the binary's glue.
 
+pub mod auth;
 pub mod catalogue;
 pub mod checks;
 pub mod cli;

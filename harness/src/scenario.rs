@@ -56,6 +56,12 @@ pub enum Requirement {
     Transport(String),
     /// At least this many server instances (`--url` given that many times).
     Instances(usize),
+    /// The server is a protected resource (`true`): it answered an unauthenticated request
+    /// with 401, or the user gave tokens or client credentials.
+    Protected(bool),
+    /// A token of this kind is available (`valid`, `wrong_audience`, `expired`,
+    /// `insufficient_scope`, `wrong_issuer`, `bad_signature`).
+    Token(String),
 }
 
 impl Requirement {
@@ -73,6 +79,9 @@ impl Requirement {
             Requirement::ResourceTemplate(r) => format!("resource template `{r}`"),
             Requirement::Transport(t) => format!("transport `{t}`"),
             Requirement::Instances(n) => format!("{n} server instances"),
+            Requirement::Protected(true) => "a protected server".into(),
+            Requirement::Protected(false) => "an unprotected server".into(),
+            Requirement::Token(k) => format!("a {} token", k.replace('_', "-")),
         }
     }
 }
@@ -109,9 +118,15 @@ pub struct Step {
     /// With `request`: send it again and again until a condition holds (task polling).
     #[serde(default)]
     pub poll: Option<PollSpec>,
+    /// The answer is a plain HTTP resource (a metadata document, an authorization rejection),
+    /// not a JSON-RPC exchange: it is not validated against the revision's schema, and `json`
+    /// checks and captures read a JSON body as the document.
+    #[serde(default)]
+    pub plain: bool,
     #[serde(default)]
     pub expect: Vec<Spanned<Expectation>>,
-    /// Variables to capture from the final response: name → JSON pointer.
+    /// Variables to capture from the final response: name → JSON pointer, or
+    /// `challenge:PARAM` (a parameter of the Bearer challenge), or `header:NAME`.
     #[serde(default)]
     pub capture: BTreeMap<String, String>,
 }
@@ -301,6 +316,9 @@ pub struct PaginateSpec {
     /// Pages fetched at most before the walk is judged endless (default 100).
     #[serde(default)]
     pub max_pages: Option<usize>,
+    /// Override baseline headers on every page; a `null` value removes the header.
+    #[serde(default)]
+    pub headers: BTreeMap<String, Option<String>>,
     #[serde(default)]
     pub connection: ConnectionMode,
     /// Multi-instance runs: send to this instance (0-based index of `--url`) instead of the
@@ -344,6 +362,9 @@ pub struct RawSpec {
     /// Path (and query) replacing the target URL's, e.g. `/mcp?x=1`.
     #[serde(default)]
     pub path: Option<String>,
+    /// An absolute URL to send to instead of the target (e.g. a metadata document).
+    #[serde(default)]
+    pub url: Option<String>,
     /// Start from the baseline headers for `baseline_method` (then `headers` overrides).
     #[serde(default)]
     pub baseline_method: Option<String>,
@@ -475,6 +496,48 @@ pub struct Expectation {
     /// after it was answered.
     #[serde(default)]
     pub input_keys: Option<InputKeysSpec>,
+    /// The `WWW-Authenticate` header holds a Bearer challenge; optionally about one parameter.
+    #[serde(default)]
+    pub challenge: Option<ChallengeSpec>,
+    /// The body is a valid OAuth document of this kind (`ProtectedResourceMetadata`,
+    /// `AuthorizationServerMetadata`), by mcpcheck's own schema.
+    #[serde(default)]
+    pub document: Option<String>,
+    /// Two values (typically captured variables) differ.
+    #[serde(default)]
+    pub differs: Option<DiffersSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DiffersSpec {
+    pub left: Value,
+    pub right: Value,
+}
+
+/// A `challenge` check: a Bearer challenge is present, and with `param` one of its parameters
+/// satisfies the conditions.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ChallengeSpec {
+    /// Auth scheme of the challenge looked for (default `Bearer`).
+    #[serde(default)]
+    pub scheme: Option<String>,
+    #[serde(default)]
+    pub param: Option<String>,
+    #[serde(default)]
+    pub exists: Option<bool>,
+    #[serde(default)]
+    pub equals: Option<String>,
+    /// A space-separated list (scope) that includes every item of this one.
+    #[serde(default)]
+    pub includes: Option<String>,
+    /// A space-separated list that includes none of the items of this one.
+    #[serde(default)]
+    pub excludes: Option<String>,
+    /// The value is an absolute http(s) URL.
+    #[serde(default)]
+    pub absolute_url: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
@@ -565,6 +628,9 @@ pub const CHECK_KINDS: &[&str] = &[
     "poll",
     "task_transitions",
     "input_keys",
+    "challenge",
+    "document",
+    "differs",
 ];
 
 impl Expectation {
@@ -602,6 +668,9 @@ impl Expectation {
             self.poll.is_some(),
             self.task_transitions.is_some(),
             self.input_keys.is_some(),
+            self.challenge.is_some(),
+            self.document.is_some(),
+            self.differs.is_some(),
         ];
         for (i, s) in set.iter().enumerate() {
             if *s {
@@ -736,6 +805,9 @@ pub struct JsonSpec {
     /// Array contains this element, or string contains this substring.
     #[serde(default)]
     pub contains: Option<Value>,
+    /// Array does not contain this element, or string does not contain this substring.
+    #[serde(default)]
+    pub not_contains: Option<Value>,
     /// Every element of this array is in the given array.
     #[serde(default)]
     pub subset_of: Option<Value>,
@@ -949,6 +1021,19 @@ pub fn parse(file: &str, text: &str, catalogue: &Catalogue) -> Result<Scenario, 
                 text,
                 &r.referenced,
                 format!("field `instances`: {n} is not between 1 and 16"),
+            ));
+        }
+        if let Requirement::Token(k) = &r.value
+            && !crate::auth::TOKEN_KINDS.contains(&k.as_str())
+        {
+            errors.push(err_at(
+                file,
+                text,
+                &r.referenced,
+                format!(
+                    "field `token`: {k:?} is not a token kind ({})",
+                    crate::auth::TOKEN_KINDS.join(", ")
+                ),
             ));
         }
         if let Requirement::Transport(t) = &r.value
@@ -1172,12 +1257,18 @@ pub fn parse(file: &str, text: &str, catalogue: &Catalogue) -> Result<Scenario, 
             }
         }
         for (var, ptr) in &step.capture {
-            if !ptr.is_empty() && !ptr.starts_with('/') {
+            let source_ok = ptr.is_empty()
+                || ptr.starts_with('/')
+                || ptr
+                    .strip_prefix("challenge:")
+                    .is_some_and(|p| !p.is_empty())
+                || ptr.strip_prefix("header:").is_some_and(|p| !p.is_empty());
+            if !source_ok {
                 errors.push(err_at(
                     file,
                     text,
                     at,
-                    format!("step {name:?}: capture `{var}`: {ptr:?} is not a JSON pointer (it must start with `/`)"),
+                    format!("step {name:?}: capture `{var}`: {ptr:?} is not a JSON pointer (it must start with `/`), `challenge:PARAM` or `header:NAME`"),
                 ));
             }
             defined.insert(var.clone());
@@ -1253,6 +1344,39 @@ pub fn parse(file: &str, text: &str, catalogue: &Catalogue) -> Result<Scenario, 
                     }
                 }
             }
+            if let Some(d) = &x.document
+                && !mcpcheck_schemas::OAUTH_DOCUMENTS.contains(&d.as_str())
+            {
+                errors.push(err_at(
+                    file,
+                    text,
+                    loc,
+                    format!(
+                        "field `document`: {d:?} is not a known document ({})",
+                        mcpcheck_schemas::OAUTH_DOCUMENTS.join(", ")
+                    ),
+                ));
+            }
+            if let Some(c) = &x.challenge {
+                let conds = [
+                    c.exists.is_some(),
+                    c.equals.is_some(),
+                    c.includes.is_some(),
+                    c.excludes.is_some(),
+                    c.absolute_url.is_some(),
+                ]
+                .iter()
+                .filter(|b| **b)
+                .count();
+                if (c.param.is_some() && conds != 1) || (c.param.is_none() && conds != 0) {
+                    errors.push(err_at(
+                        file,
+                        text,
+                        loc,
+                        "field `challenge`: with `param`, give exactly one of `exists`, `equals`, `includes`, `excludes`, `absolute_url`; without it, none".into(),
+                    ));
+                }
+            }
             if let Some(j) = &x.json {
                 if !j.pointer.is_empty() && !j.pointer.starts_with('/') {
                     errors.push(err_at(
@@ -1296,6 +1420,7 @@ pub fn parse(file: &str, text: &str, catalogue: &Catalogue) -> Result<Scenario, 
                     j.matches.is_some(),
                     j.json_type.is_some(),
                     j.contains.is_some(),
+                    j.not_contains.is_some(),
                     j.subset_of.is_some(),
                     j.min_length.is_some() || j.max_length.is_some(),
                     j.minimum.is_some(),
@@ -1365,6 +1490,15 @@ pub fn check_id(step: &str, e: &Expectation) -> String {
         ("json", Expectation { json: Some(j), .. }) => {
             format!("json{}", j.pointer.replace('/', "."))
         }
+        (
+            "challenge",
+            Expectation {
+                challenge: Some(c), ..
+            },
+        ) => match &c.param {
+            Some(p) => format!("challenge-{}", p.to_ascii_lowercase().replace('_', "-")),
+            None => "challenge".into(),
+        },
         (
             "stream",
             Expectation {
@@ -1484,13 +1618,37 @@ fn collect_step_vars(step: &Step, out: &mut Vec<String>) {
         if let Some(p) = &r.path {
             vars_in(p, out);
         }
+        if let Some(u) = &r.url {
+            vars_in(u, out);
+        }
+    }
+    if let Some(p) = &step.paginate {
+        if let Some(params) = &p.params {
+            params.values().for_each(|v| vars_in_value(v, out));
+        }
+        p.headers.values().flatten().for_each(|v| vars_in(v, out));
     }
     for e in &step.expect {
         let e = &e.value;
+        if let Some(c) = &e.challenge {
+            for v in [&c.equals, &c.includes, &c.excludes].into_iter().flatten() {
+                vars_in(v, out);
+            }
+        }
+        if let Some(d) = &e.differs {
+            vars_in_value(&d.left, out);
+            vars_in_value(&d.right, out);
+        }
         if let Some(j) = &e.json {
-            for v in [&j.equals, &j.not_equals, &j.contains, &j.subset_of]
-                .into_iter()
-                .flatten()
+            for v in [
+                &j.equals,
+                &j.not_equals,
+                &j.contains,
+                &j.not_contains,
+                &j.subset_of,
+            ]
+            .into_iter()
+            .flatten()
             {
                 vars_in_value(v, out);
             }
@@ -1521,9 +1679,15 @@ fn collect_step_vars(step: &Step, out: &mut Vec<String>) {
 }
 
 fn json_spec_vars(j: &JsonSpec, out: &mut Vec<String>) {
-    for v in [&j.equals, &j.not_equals, &j.contains, &j.subset_of]
-        .into_iter()
-        .flatten()
+    for v in [
+        &j.equals,
+        &j.not_equals,
+        &j.contains,
+        &j.not_contains,
+        &j.subset_of,
+    ]
+    .into_iter()
+    .flatten()
     {
         vars_in_value(v, out);
     }

@@ -464,6 +464,42 @@ faults! {
         "ttlMs is 60000.5 on CreateTaskResult and tasks/get results.";
     TaskErrorEmptyMessage => "task-error-empty-message", ["TASKS-24"], [],
         "Every JSON-RPC error from tasks/get, tasks/update and tasks/cancel has an empty message.";
+    AuthNoAudienceCheck => "auth-no-audience-check", ["AUTH-06"],
+        "Accepts access tokens whose aud names another resource.";
+    AuthAcceptsExpired => "auth-accepts-expired", ["AUTH-05"],
+        "Does not check exp and nbf, so expired access tokens are accepted.";
+    AuthUnverifiedSignature => "auth-unverified-signature", ["AUTH-05"],
+        "Does not verify access token signatures (the claims are still checked), so a token with a tampered signature is accepted.";
+    AuthTrustsEmbeddedJwk => "auth-trusts-embedded-jwk", ["AUTH-05"],
+        "Verifies an access token with the jwk in its own header when there is one and then skips the issuer check, so a token from any issuer is accepted.";
+    AuthQueryToken => "auth-query-token", ["AUTH-07"],
+        "Honours an access_token query parameter on requests without an Authorization header.";
+    AuthPrmResourceMismatch => "auth-prm-resource-mismatch", ["AUTH-02"],
+        "Both protected resource metadata documents give resource http://ADDR/other-server instead of the server's URI.";
+    AuthOfflineAccess => "auth-offline-access", ["AUTH-02", "AUTH-08"],
+        "The protected resource metadata scopes_supported and the scope of 401 challenges include offline_access.";
+    AuthNoPrm => "auth-no-prm", ["AUTH-01", "AUTH-03", "AUTH-09"],
+        "Serves no protected resource metadata (404 at both well-known locations) and no challenge names resource_metadata.";
+    AuthNoAsMetadata => "auth-no-as-metadata", ["AUTH-02"],
+        "The built-in authorization server serves no RFC 8414 metadata (404; its token endpoint still works).";
+    AuthNoChallenge => "auth-no-challenge", ["AUTH-04"], ["AUTH-05", "AUTH-06", "AUTH-08"],
+        "401 responses carry no WWW-Authenticate header.";
+    AuthNoScopeInChallenge => "auth-no-scope-in-challenge", ["AUTH-08", "AUTH-09"],
+        "WWW-Authenticate challenges (401 and 403) carry no scope parameter.";
+    AuthInsufficientScope401 => "auth-insufficient-scope-401", ["AUTH-09"],
+        "A token lacking a needed scope is answered 401 error=\"invalid_token\" instead of 403 error=\"insufficient_scope\".";
+    AuthMalformedAs401 => "auth-malformed-as-401", ["AUTH-12"],
+        "A malformed Authorization (empty Bearer credentials, two headers, characters outside b64token) is answered 401 instead of 400.";
+    AuthStickyConnection => "auth-sticky-connection", ["AUTH-10"],
+        "Per connection: once a connection presented a valid token, later requests on it without an Authorization header are accepted.";
+    AuthPublicCacheScope => "auth-public-cache-scope", ["AUTH-13", "CACHE-06"],
+        "tools/list results say cacheScope \"public\" although the listed tools depend on the access token.";
+    AuthAnonymousAllowed => "auth-anonymous-allowed", ["AUTH-04"], ["AUTH-07", "AUTH-08", "AUTH-10"],
+        "Requests without a Bearer token (no Authorization header, or another scheme) are served as if they had a full token.";
+    AuthPresenceOnly => "auth-presence-only", ["AUTH-05", "AUTH-06"], ["AUTH-09", "AUTH-13"],
+        "Any non-empty Bearer credential is accepted with full scope, without reading the token.";
+    AuthPrmNoAuthorizationServers => "auth-prm-no-authorization-servers", ["AUTH-02"], ["AUTH-01"],
+        "The protected resource metadata documents omit authorization_servers.";
 }
 
 impl FaultKind {

@@ -51,6 +51,8 @@ pub struct Ctx<'a> {
     pub conn: Conn,
     pub params: &'a Map<String, Value>,
     pub meta: &'a RequestMeta,
+    /// Auth mode and the request's token carries `mcp:admin`: the scope-gated tool is offered.
+    pub admin: bool,
 }
 
 impl Ctx<'_> {
@@ -283,6 +285,10 @@ pub fn list_tools(ctx: &Ctx) -> Result<Value, RpcError> {
         return Ok(r);
     }
     let mut tools = tool_definitions(ctx.state);
+    if ctx.admin {
+        // Last, so page 1 and the pages other tokens see are unchanged.
+        tools.push(admin_tool());
+    }
     if ctx.has(F::ListSideEffect) && ctx.state.with_conn(ctx.conn, |c| c.tools_called) {
         tools.retain(|t| t["name"] != "test_simple_text");
     }
@@ -294,7 +300,16 @@ pub fn list_tools(ctx: &Ctx) -> Result<Value, RpcError> {
             t.as_object_mut().map(|o| o.remove("inputSchema"));
         }
     }
-    paginate(ctx, "tools/list", "tools", tools, TOOLS_PAGE_SIZE)
+    let mut result = paginate(ctx, "tools/list", "tools", tools, TOOLS_PAGE_SIZE)?;
+    if ctx.has(F::AuthPublicCacheScope) && result.get("cacheScope").is_some() {
+        result["cacheScope"] = json!("public");
+    }
+    Ok(result)
+}
+
+/// The scope-gated tool (auth mode, tokens with `mcp:admin` only).
+fn admin_tool() -> Value {
+    json!({"name": crate::auth::SCOPED_TOOL, "description": "An administrative action; needs the mcp:admin scope", "inputSchema": NO_ARGS(), "annotations": {"readOnlyHint": false}})
 }
 
 /// The tool the `connection-scoped-tool` fault adds to the list of connection `conn`.
@@ -322,7 +337,8 @@ pub fn call_tool(ctx: &Ctx) -> Outcome {
     let known = tool_definitions(ctx.state)
         .iter()
         .any(|t| t["name"].as_str() == Some(name))
-        || (ctx.has(F::ConnectionScopedTool) && name == connection_tool_name(ctx.conn));
+        || (ctx.has(F::ConnectionScopedTool) && name == connection_tool_name(ctx.conn))
+        || (ctx.admin && name == crate::auth::SCOPED_TOOL);
     if !known {
         if ctx.has(F::UnknownToolIsResult) {
             return Outcome::Result(tool_error(format!("Unknown tool: {name}")));
@@ -419,6 +435,7 @@ fn run_tool(ctx: &Ctx, name: &str, args: &Map<String, Value>) -> Outcome {
             Ok(id) => cancellation_status(ctx, id),
             Err(e) => e.into(),
         },
+        crate::auth::SCOPED_TOOL => Outcome::Result(complete_tool(vec![text("admin action done")])),
         _ => mrtr::call_tool(ctx, name).unwrap_or_else(|| {
             Outcome::Result(complete_tool(vec![text(format!("{name} called"))]))
         }),
@@ -794,6 +811,9 @@ pub fn add_cache_hints(state: &AppState, result: &mut Value) {
     };
     result["cacheScope"] = if state.has(F::BadCacheScope) {
         json!("shared")
+    } else if state.auth.is_some() {
+        // What a protected server answers depends on the caller's token (the tool list does).
+        json!("private")
     } else {
         json!("public")
     };

@@ -12,7 +12,7 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::connect_info::Connected;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::serve::IncomingStream;
@@ -21,6 +21,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::{Map, Value, json};
 use tokio::sync::broadcast;
 
+use crate::auth::Grant;
 use crate::faults::FaultKind as F;
 use crate::fixtures::{self, Ctx};
 use crate::rpc::{
@@ -90,6 +91,8 @@ pub struct AppState {
     pub(crate) tasks: crate::tasks::TaskEngine,
     /// The HMAC key sealing `requestState` (per instance, see `mrtr.rs`).
     state_key: Vec<u8>,
+    /// Protected-resource mode (`Config::auth`; HTTP only).
+    pub(crate) auth: Option<crate::auth::Auth>,
 }
 
 /// Where a Redis store keeps the shared `requestState` key.
@@ -155,6 +158,7 @@ impl AppState {
             runs: Arc::default(),
             tasks: crate::tasks::TaskEngine::new(store, fault),
             state_key,
+            auth: None,
         }
     }
 
@@ -185,6 +189,11 @@ impl AppState {
             }
         };
         Ok(AppState::with_store(config, store, key))
+    }
+
+    /// Turns protected-resource mode on (see [`crate::auth`]).
+    pub(crate) fn set_auth(&mut self, auth: crate::auth::Auth) {
+        self.auth = Some(auth);
     }
 
     /// The `requestState` HMAC key of this instance.
@@ -232,21 +241,55 @@ pub struct RequestMeta {
     pub log_level: Option<usize>,
 }
 
-/// The `/mcp` router; serve it with `into_make_service_with_connect_info::<Conn>()`.
+/// The `/mcp` router (plus, in auth mode, the metadata documents and the built-in
+/// authorization server); serve it with `into_make_service_with_connect_info::<Conn>()`.
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new()
-        .route("/mcp", post(post_mcp).get(get_mcp).delete(delete_mcp))
-        .with_state(state)
+    let mut router = Router::new().route("/mcp", post(post_mcp).get(get_mcp).delete(delete_mcp));
+    if let Some(auth) = &state.auth {
+        router = crate::auth::routes(router, auth);
+    }
+    router.with_state(state)
 }
 
-async fn get_mcp(State(state): State<Arc<AppState>>) -> Response {
+/// In auth mode, the bearer-token check that precedes everything else on `/mcp`; the
+/// request's grant or the refusal.
+async fn authenticate(
+    state: &AppState,
+    conn: Conn,
+    headers: &HeaderMap,
+    uri: &Uri,
+    body: Option<&[u8]>,
+) -> Result<Grant, Response> {
+    match &state.auth {
+        Some(auth) => auth.authenticate(conn, headers, uri, body).await,
+        None => Ok(Grant::default()),
+    }
+}
+
+async fn get_mcp(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(conn): ConnectInfo<Conn>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    if let Err(refused) = authenticate(&state, conn, &headers, &uri, None).await {
+        return refused;
+    }
     if state.has(F::GetAllowed) {
         return sse_response(&state, Vec::new());
     }
     method_not_allowed()
 }
 
-async fn delete_mcp(State(state): State<Arc<AppState>>) -> Response {
+async fn delete_mcp(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(conn): ConnectInfo<Conn>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    if let Err(refused) = authenticate(&state, conn, &headers, &uri, None).await {
+        return refused;
+    }
     if state.has(F::DeleteAllowed) {
         return StatusCode::OK.into_response();
     }
@@ -266,9 +309,14 @@ async fn post_mcp(
     State(state): State<Arc<AppState>>,
     ConnectInfo(conn): ConnectInfo<Conn>,
     headers: HeaderMap,
+    uri: Uri,
     body: Bytes,
 ) -> Response {
-    let mut response = handle_post(&state, conn, &headers, &body).await;
+    let grant = match authenticate(&state, conn, &headers, &uri, Some(&body)).await {
+        Ok(g) => g,
+        Err(refused) => return refused,
+    };
+    let mut response = handle_post(&state, conn, grant, &headers, &body).await;
     if state.has(F::MintsSessionId) {
         response.headers_mut().insert(
             "mcp-session-id",
@@ -278,7 +326,13 @@ async fn post_mcp(
     response
 }
 
-async fn handle_post(state: &AppState, conn: Conn, headers: &HeaderMap, body: &[u8]) -> Response {
+async fn handle_post(
+    state: &AppState,
+    conn: Conn,
+    grant: Grant,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
     if let Err(e) = check_origin(state, headers) {
         return error_response(state, None, e);
     }
@@ -316,7 +370,7 @@ async fn handle_post(state: &AppState, conn: Conn, headers: &HeaderMap, body: &[
         }
         Ok(Incoming::Notification) => notification_response(state),
         Ok(Incoming::Request { id, method, params }) => {
-            let mut outcome = handle_request(state, conn, headers, &method, params.as_ref())
+            let mut outcome = handle_request(state, conn, grant, headers, &method, params.as_ref())
                 .await
                 .unwrap_or_else(Outcome::Error);
             apply_request_faults(state, &id, &method, &mut outcome);
@@ -446,6 +500,7 @@ fn notification_response(state: &AppState) -> Response {
 async fn handle_request(
     state: &AppState,
     conn: Conn,
+    grant: Grant,
     headers: &HeaderMap,
     method: &str,
     params: Option<&Value>,
@@ -455,7 +510,7 @@ async fn handle_request(
         return legacy_handshake(state, params_obj);
     }
     check_headers(state, headers, method, params_obj)?;
-    checked_dispatch(state, conn, method, params).await
+    checked_dispatch(state, conn, grant, method, params).await
 }
 
 /// A 2025-era `initialize`: refused with a version-naming error (or accepted under
@@ -479,6 +534,7 @@ fn legacy_handshake(
 async fn checked_dispatch(
     state: &AppState,
     conn: Conn,
+    grant: Grant,
     method: &str,
     params: Option<&Value>,
 ) -> Result<Outcome, RpcError> {
@@ -490,6 +546,7 @@ async fn checked_dispatch(
         conn,
         params: params.and_then(Value::as_object).unwrap_or(&empty),
         meta: &meta,
+        admin: state.auth.is_some() && grant.admin,
     };
     dispatch(&ctx, method).await
 }
@@ -510,7 +567,8 @@ pub(crate) async fn handle_headerless(
     if method == "initialize" && !modern {
         return legacy_handshake(state, params_obj);
     }
-    checked_dispatch(state, conn, method, params).await
+    // stdio is never protected (authorization applies to HTTP).
+    checked_dispatch(state, conn, Grant::default(), method, params).await
 }
 
 fn legacy_initialize(state: &AppState, params: Option<&Map<String, Value>>) -> RpcError {

@@ -33,8 +33,14 @@ use crate::{Config, REVISION};
 /// How long in-flight requests may still run after stdin EOF.
 pub const DRAIN: Duration = Duration::from_secs(2);
 
-/// Serves MCP on this process's stdin/stdout until stdin EOF; returns the exit code (0).
+/// Serves MCP on this process's stdin/stdout until stdin EOF; returns the exit code (0; 2 when
+/// `config.auth` is set).
 pub async fn serve(config: Config) -> i32 {
+    if config.auth.is_some() {
+        // Authorization is defined for HTTP only; a stdio server must not pretend to enforce it.
+        eprintln!("mcpcheck reference server: auth mode applies to HTTP, not to stdio");
+        return 2;
+    }
     let state = match AppState::build(&config).await {
         Ok(s) => Arc::new(s),
         Err(e) => {

@@ -44,3 +44,43 @@ fn prints_the_listening_url() {
     let port = url.strip_suffix("/mcp").unwrap();
     assert!(port.parse::<u16>().unwrap() > 0);
 }
+
+#[test]
+fn auth_prints_the_authorization_server_line() {
+    let mut child = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0", "--auth", "--client-id", "c1"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let (mut first, mut second) = (String::new(), String::new());
+    out.read_line(&mut first).unwrap();
+    out.read_line(&mut second).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let origin = first
+        .trim()
+        .strip_prefix("mcpcheck reference server listening on ")
+        .and_then(|u| u.strip_suffix("/mcp"))
+        .unwrap_or_else(|| panic!("unexpected line {first:?}"));
+    assert_eq!(
+        second.trim(),
+        format!(
+            "authorization server: {origin} (client_credentials: client id c1, secret mcpcheck-secret)"
+        )
+    );
+}
+
+#[test]
+fn auth_flags_are_usage_errors_where_they_do_not_apply() {
+    for args in [
+        &["--auth", "--stdio"][..],
+        &["--issuer", "http://127.0.0.1:9/", "--stdio"],
+        &["--client-id", "x"],
+        &["--resource", "http://example.com/mcp"],
+    ] {
+        let out = Command::new(BIN).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(!out.stderr.is_empty(), "{args:?}");
+    }
+}

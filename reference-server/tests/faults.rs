@@ -1422,6 +1422,7 @@ async fn probe(s: &Server, fault: &str) -> bool {
         _ if fault.starts_with("task") || TASK_FAULTS.contains(&fault) => {
             task_probe(s, fault).await
         }
+        _ if fault.starts_with("auth-") => auth_probe(s, fault).await,
         other => panic!("no probe for fault {other}"),
     }
 }
@@ -1837,6 +1838,160 @@ async fn task_probe(s: &Server, fault: &str) -> bool {
     }
 }
 
+/// The parameters of a `Bearer` challenge (`None`: no WWW-Authenticate header).
+fn challenge(r: &Resp) -> Option<String> {
+    r.headers
+        .get("www-authenticate")
+        .map(|v| v.to_str().unwrap().to_string())
+}
+
+/// Probes of the auth faults, on a protected server whose client holds a valid token.
+async fn auth_probe(s: &Server, fault: &str) -> bool {
+    let anonymous = s.with_token(None);
+    let minted = |aud: &str, scope: &str, exp: i64| Some(s.issuer().mint(aud, scope, exp));
+    let get = |path: &str| {
+        let url = format!("{}{path}", s.origin());
+        async move { s.http.get(url).send().await.unwrap() }
+    };
+    let prm_path = "/.well-known/oauth-protected-resource/mcp";
+    match fault {
+        "auth-no-audience-check" => {
+            let other = s.with_token(minted("http://127.0.0.1:1/other", "mcp", 300));
+            other.request("server/discover", json!({})).await.status == 200
+        }
+        "auth-accepts-expired" => {
+            let expired = s.with_token(minted(&s.url, "mcp", -600));
+            expired.request("server/discover", json!({})).await.status == 200
+        }
+        "auth-unverified-signature" => {
+            let token = s.token.clone().unwrap();
+            let other = s.issuer().mint("http://127.0.0.1:1/x", "mcp", 300);
+            let (body, _) = token.rsplit_once('.').unwrap();
+            let (_, foreign_sig) = other.rsplit_once('.').unwrap();
+            let tampered = s.with_token(Some(format!("{body}.{foreign_sig}")));
+            tampered.request("server/discover", json!({})).await.status == 200
+        }
+        "auth-trusts-embedded-jwk" => {
+            let forged = s.with_token(Some(forged_token(&s.url)));
+            forged.request("server/discover", json!({})).await.status == 200
+        }
+        "auth-query-token" => {
+            let token = s.token.clone().unwrap();
+            let mut q = anonymous.with_token(None);
+            q.url = format!("{}?access_token={token}", s.url);
+            q.request("server/discover", json!({})).await.status == 200
+        }
+        "auth-prm-resource-mismatch" => {
+            let prm: Value = get(prm_path).await.json().await.unwrap();
+            prm["resource"] != json!(s.url)
+        }
+        "auth-offline-access" => {
+            let prm: Value = get(prm_path).await.json().await.unwrap();
+            let r = anonymous.request("server/discover", json!({})).await;
+            prm["scopes_supported"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("offline_access"))
+                && challenge(&r).unwrap().contains("offline_access")
+        }
+        "auth-no-prm" => {
+            let r = anonymous.request("server/discover", json!({})).await;
+            let root = get("/.well-known/oauth-protected-resource").await.status();
+            get(prm_path).await.status() == 404
+                && root == 404
+                && !challenge(&r).unwrap().contains("resource_metadata")
+        }
+        "auth-no-as-metadata" => {
+            let token = s
+                .token_request(
+                    Some(("mcpcheck", "mcpcheck-secret")),
+                    "grant_type=client_credentials",
+                )
+                .await;
+            assert_eq!(token.status, 200, "{token:?}");
+            get("/.well-known/oauth-authorization-server")
+                .await
+                .status()
+                == 404
+        }
+        "auth-no-challenge" => {
+            let r = anonymous.request("server/discover", json!({})).await;
+            assert_eq!(r.status, 401);
+            challenge(&r).is_none()
+        }
+        "auth-no-scope-in-challenge" => {
+            let r = anonymous.request("server/discover", json!({})).await;
+            let narrow = s.with_token(minted(&s.url, "mcp", 300));
+            let call = narrow.call_tool("test_admin_tool", json!({})).await;
+            assert_eq!(call.status, 403);
+            !challenge(&r).unwrap().contains("scope=")
+                && !challenge(&call).unwrap().contains("scope=")
+        }
+        "auth-insufficient-scope-401" => {
+            let narrow = s.with_token(minted(&s.url, "mcp", 300));
+            let call = narrow.call_tool("test_admin_tool", json!({})).await;
+            call.status == 401
+        }
+        "auth-malformed-as-401" => {
+            let empty = [("Authorization".to_string(), "Bearer ".to_string())];
+            let h = default_headers("server/discover", &json!({}));
+            let body = json!({"jsonrpc": "2.0", "id": 1, "method": "server/discover", "params": with_meta(json!({}))});
+            let r = s
+                .post_raw(&[h, empty.to_vec()].concat(), body.to_string())
+                .await;
+            r.status == 401
+        }
+        "auth-sticky-connection" => {
+            // Valid token first, then the same connection (shared pool) without any.
+            assert_eq!(s.request("server/discover", json!({})).await.status, 200);
+            let elsewhere = s.fresh().with_token(None);
+            assert_eq!(
+                elsewhere.request("server/discover", json!({})).await.status,
+                401
+            );
+            anonymous.request("server/discover", json!({})).await.status == 200
+        }
+        "auth-public-cache-scope" => {
+            let r = s.request("tools/list", json!({})).await.json();
+            r["result"]["cacheScope"] == "public"
+        }
+        "auth-anonymous-allowed" => {
+            anonymous.request("server/discover", json!({})).await.status == 200
+        }
+        "auth-presence-only" => {
+            let garbage = s.with_token(Some("not-a-token".into()));
+            garbage.request("server/discover", json!({})).await.status == 200
+        }
+        "auth-prm-no-authorization-servers" => {
+            let prm: Value = get(prm_path).await.json().await.unwrap();
+            prm.get("authorization_servers").is_none()
+        }
+        other => panic!("no auth probe for fault {other}"),
+    }
+}
+
+/// A token from an issuer nobody trusts, signed with a key carried in its own header.
+fn forged_token(audience: &str) -> String {
+    use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _};
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let alg = &ECDSA_P256_SHA256_FIXED_SIGNING;
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(alg, &aws_lc_rs::rand::SystemRandom::new()).unwrap();
+    let pair = EcdsaKeyPair::from_pkcs8(alg, pkcs8.as_ref()).unwrap();
+    let point = pair.public_key().as_ref();
+    let jwk = json!({"kty": "EC", "crv": "P-256", "x": b64.encode(&point[1..33]), "y": b64.encode(&point[33..65])});
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+    header.jwk = Some(serde_json::from_value(jwk).unwrap());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claims = json!({"iss": "https://evil.example", "aud": audience, "scope": "mcp mcp:admin",
+        "iat": now, "exp": now + 300});
+    let key = jsonwebtoken::EncodingKey::from_ec_der(pkcs8.as_ref());
+    jsonwebtoken::encode(&header, &claims, &key).unwrap()
+}
+
 async fn discover_resp_has_session(s: &Server) -> bool {
     s.request("server/discover", json!({}))
         .await
@@ -1847,18 +2002,25 @@ async fn discover_resp_has_session(s: &Server) -> bool {
 #[tokio::test]
 async fn every_fault_is_observable_and_absent_without_it() {
     let clean = start(None).await;
+    // Auth faults act only in protected-resource mode: both halves run with auth on.
+    let clean_auth = start_auth(None).await;
     for f in FAULTS {
         if f.stdio_only() {
             // Observed over stdio by tests/stdio.rs.
             continue;
         }
+        let clean = if f.auth_only() { &clean_auth } else { &clean };
         assert!(
-            !probe(&clean, f.name).await,
+            !probe(clean, f.name).await,
             "fault-free server shows {}",
             f.name
         );
         // Probes with side effects (list-side-effect, sticky-capabilities) need a fresh server.
-        let faulty = start(Some(f.name)).await;
+        let faulty = if f.auth_only() {
+            start_auth(Some(f.name)).await
+        } else {
+            start(Some(f.name)).await
+        };
         assert!(
             probe(&faulty, f.name).await,
             "fault {} not observed",

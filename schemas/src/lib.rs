@@ -11,8 +11,11 @@
 //!
 //! This crate knows nothing about HTTP; header names are only listed as constants.
 
+mod oauth;
 mod validate;
 pub mod wire;
+
+pub use oauth::{OAUTH_DOCUMENTS, oauth_schema_json, validate_oauth};
 
 pub use validate::{
     ResultTypeExtension, TASK_RESULT_TYPE_UNDECLARED, TASK_RESULT_TYPE_WRONG_METHOD,

@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 
-use mcpcheck_reference_server::{Config, Running, fault_by_name, spawn};
+use mcpcheck_reference_server::{AuthConfig, Config, Issuer, Running, fault_by_name, spawn};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{Map, Value, json};
 
@@ -12,6 +12,8 @@ pub const VERSION: &str = "2026-07-28";
 pub struct Server {
     pub url: String,
     pub http: reqwest::Client,
+    /// Sent as `Authorization: Bearer` on every request that sets no Authorization itself.
+    pub token: Option<String>,
     running: Running,
 }
 
@@ -35,8 +37,31 @@ pub async fn start_with(config: Config) -> Server {
     Server {
         url: running.url.clone(),
         http: reqwest::Client::new(),
+        token: None,
         running,
     }
+}
+
+/// Both scopes: what a client of a protected server normally holds here.
+pub const ALL_SCOPES: &str = "mcp mcp:admin";
+
+/// A protected server (built-in authorization server) with `fault`; every request carries a
+/// token for it with both scopes.
+pub async fn start_auth(fault: Option<&str>) -> Server {
+    let config = Config {
+        fault: fault.map(|n| fault_by_name(n).expect("known fault")),
+        auth: Some(AuthConfig::default()),
+        ..Config::default()
+    };
+    start_auth_with(config).await
+}
+
+/// A protected server from `config` (which must enable auth with the built-in AS); every
+/// request carries a token for its URL with both scopes.
+pub async fn start_auth_with(config: Config) -> Server {
+    let mut s = start_with(config).await;
+    s.token = Some(s.issuer().mint(&s.url, ALL_SCOPES, 300));
+    s
 }
 
 pub fn meta() -> Value {
@@ -136,6 +161,7 @@ impl Server {
             .header("content-type", "application/json")
             .header("accept", "application/json, text/event-stream")
             .body(body.into());
+        req = self.authorize(req, headers);
         for (k, v) in headers {
             req = req.header(
                 HeaderName::from_bytes(k.as_bytes()).unwrap(),
@@ -153,15 +179,68 @@ impl Server {
     /// A client for the same server on its own, new connection (the keep-alive pool of `self`
     /// is not shared).
     pub fn fresh(&self) -> Server {
+        let mut s = self.with_token(self.token.clone());
+        s.http = reqwest::Client::new();
+        s
+    }
+
+    /// A client for the same server sharing this one's connections, sending `token`.
+    pub fn with_token(&self, token: Option<String>) -> Server {
         Server {
             url: self.url.clone(),
-            http: reqwest::Client::new(),
+            http: self.http.clone(),
+            token,
             running: Running {
                 addr: self.running.addr,
                 url: self.running.url.clone(),
                 handle: tokio::spawn(async {}),
+                issuer: self.running.issuer.clone(),
             },
         }
+    }
+
+    /// The built-in authorization server (protected servers only).
+    pub fn issuer(&self) -> &Issuer {
+        self.running.issuer.as_ref().expect("a protected server")
+    }
+
+    /// `http://ADDR` of the server.
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.running.addr)
+    }
+
+    /// POSTs `form` (already urlencoded) to the built-in token endpoint, with HTTP Basic
+    /// client authentication when `basic` is given.
+    pub async fn token_request(&self, basic: Option<(&str, &str)>, form: &str) -> Resp {
+        let mut req = self
+            .http
+            .post(format!("{}/oauth/token", self.origin()))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form.to_string());
+        if let Some((id, secret)) = basic {
+            req = req.basic_auth(id, Some(secret));
+        }
+        let resp = req.send().await.expect("send");
+        Resp {
+            status: resp.status().as_u16(),
+            headers: resp.headers().clone(),
+            text: resp.text().await.expect("body"),
+        }
+    }
+
+    /// `Authorization: Bearer <token>` unless `headers` already has an Authorization.
+    fn authorize(
+        &self,
+        mut req: reqwest::RequestBuilder,
+        headers: &[(String, String)],
+    ) -> reqwest::RequestBuilder {
+        let has_own = headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("authorization"));
+        if let (Some(t), false) = (&self.token, has_own) {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        req
     }
 
     /// Like [`Server::post_raw`], but header values are sent as Latin-1 bytes (one byte per
@@ -173,6 +252,7 @@ impl Server {
             .header("content-type", "application/json")
             .header("accept", "application/json, text/event-stream")
             .body(body);
+        req = self.authorize(req, headers);
         for (k, v) in headers {
             let bytes: Vec<u8> = v.chars().map(|c| c as u32 as u8).collect();
             req = req.header(
@@ -290,6 +370,7 @@ impl Server {
             .post(&self.url)
             .header("content-type", "application/json")
             .header("accept", "application/json, text/event-stream");
+        req = self.authorize(req, &[]);
         for (k, v) in default_headers(method, &params) {
             req = req.header(k, v);
         }
