@@ -71,7 +71,7 @@ impl AuthTokens {
     /// Adds the tokens mcpcheck can make without any authorization server: one from an issuer of
     /// its own (signed with a throwaway key) and, from a valid token, the same token with its
     /// signature changed.
-    pub fn derive(&mut self, resource: &str, scope: Option<&str>) {
+    pub fn derive(&mut self, resource: &str) {
         let claims = self.get("valid").and_then(jwt_claims);
         let aud = claims
             .as_ref()
@@ -79,8 +79,7 @@ impl AuthTokens {
             .unwrap_or_else(|| json!(resource));
         let scope = claims
             .as_ref()
-            .and_then(|c| c.get("scope").and_then(|s| s.as_str()).map(String::from))
-            .or_else(|| scope.map(String::from));
+            .and_then(|c| c.get("scope").and_then(|s| s.as_str()).map(String::from));
         match foreign_token(&aud, scope.as_deref()) {
             Ok(t) => {
                 self.tokens.insert("wrong_issuer".into(), t);
@@ -248,16 +247,19 @@ fn parse_one_header(s: &str, out: &mut Vec<Challenge>) {
     }
 }
 
+/// The values of the `WWW-Authenticate` headers among these response headers.
+pub fn www_authenticate(headers: &[(String, String)]) -> impl Iterator<Item = &str> {
+    headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("www-authenticate"))
+        .map(|(_, v)| v.as_str())
+}
+
 /// The first Bearer challenge among these response headers.
 pub fn bearer_challenge(headers: &[(String, String)]) -> Option<Challenge> {
-    parse_challenges(
-        headers
-            .iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case("www-authenticate"))
-            .map(|(_, v)| v.as_str()),
-    )
-    .into_iter()
-    .find(Challenge::is_bearer)
+    parse_challenges(www_authenticate(headers))
+        .into_iter()
+        .find(Challenge::is_bearer)
 }
 
 /// The scopes of a space-separated scope string.
@@ -444,15 +446,10 @@ pub async fn client_credentials(server_url: &str, cc: &ClientCredentials) -> Aut
         asserted: true,
         ..AuthTokens::default()
     };
-    let http = match reqwest::Client::builder()
-        .timeout(Duration::from_secs(15))
-        .connect_timeout(Duration::from_secs(5))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-    {
+    let http = match http_client(Duration::from_secs(15)) {
         Ok(c) => c,
         Err(e) => {
-            fail_all(&mut out, &format!("cannot build an HTTP client: {e}"));
+            fail_all(&mut out, &e);
             return out;
         }
     };
@@ -573,11 +570,88 @@ async fn get_json(http: &reqwest::Client, url: &str) -> Result<Value, String> {
     serde_json::from_str(&text).map_err(|e| format!("GET {url}: not JSON ({e})"))
 }
 
-async fn discover(
+/// What a client finds by following the server's pointers, as clients do: the first location
+/// that serves Protected Resource Metadata (the challenge's `resource_metadata`, then
+/// path-suffixed, then root), its first authorization server, and that server's first metadata
+/// document that answers (RFC 8414, then OpenID Connect Discovery). Shared by token acquisition
+/// and the AUTH scenarios' variables, so both see the same documents.
+#[derive(Debug, Clone, Default)]
+struct Documents {
+    /// Where the PRM was found, and the document.
+    prm: Option<(String, Value)>,
+    issuer: Option<String>,
+    /// The issuer's metadata URLs, in the order tried (empty when the issuer is not a URL).
+    as_urls: Vec<String>,
+    /// Where the AS metadata was found, and the document.
+    as_meta: Option<(String, Value)>,
+    /// Why each location that was tried did not do.
+    tried: Vec<String>,
+}
+
+async fn documents(
+    http: &reqwest::Client,
+    server_url: &str,
+    challenge: Option<&Challenge>,
+) -> Documents {
+    let mut d = Documents::default();
+    let mut candidates = Vec::new();
+    if let Some(rm) = challenge.and_then(|c| c.param("resource_metadata")) {
+        candidates.push(rm.to_string());
+    }
+    if let Some((path, root)) = prm_urls(server_url) {
+        candidates.push(path);
+        candidates.push(root);
+    }
+    for c in candidates {
+        match get_json(http, &c).await {
+            Ok(v) if v.is_object() => {
+                d.prm = Some((c, v));
+                break;
+            }
+            Ok(_) => d.tried.push(format!("{c}: not a JSON object")),
+            Err(e) => d.tried.push(e),
+        }
+    }
+    d.issuer = d
+        .prm
+        .as_ref()
+        .and_then(|(_, v)| v.get("authorization_servers"))
+        .and_then(|a| a.as_array())
+        .and_then(|a| a.first())
+        .and_then(|v| v.as_str())
+        .map(String::from);
+    let Some(issuer) = d.issuer.clone() else {
+        return d;
+    };
+    d.as_urls = as_metadata_urls(&issuer);
+    for u in d.as_urls.clone() {
+        match get_json(http, &u).await {
+            Ok(v) if v.is_object() => {
+                d.as_meta = Some((u, v));
+                break;
+            }
+            Ok(_) => d.tried.push(format!("{u}: not a JSON object")),
+            Err(e) => d.tried.push(e),
+        }
+    }
+    d
+}
+
+fn http_client(timeout: Duration) -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(Duration::from_secs(5))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| format!("cannot build an HTTP client: {e}"))
+}
+
+/// The unauthenticated `server/discover` a client starts with: its Bearer challenge.
+async fn unauthenticated_challenge(
     http: &reqwest::Client,
     server_url: &str,
     log: &mut Vec<String>,
-) -> Result<Discovered, String> {
+) -> Result<Option<Challenge>, String> {
     let body = json!({"jsonrpc": "2.0", "id": 0, "method": "server/discover",
         "params": {"_meta": {"io.modelcontextprotocol/protocolVersion": mcpcheck_schemas::REVISION,
         "io.modelcontextprotocol/clientCapabilities": {}}}});
@@ -606,80 +680,51 @@ async fn discover(
             ""
         }
     ));
-    let mut candidates = Vec::new();
-    if let Some(rm) = challenge
-        .as_ref()
-        .and_then(|c| c.param("resource_metadata"))
-    {
-        candidates.push(rm.to_string());
-    }
-    if let Some((p, root)) = prm_urls(server_url) {
-        candidates.push(p);
-        candidates.push(root);
-    }
-    let mut tried = Vec::new();
-    let mut prm = None;
-    for c in &candidates {
-        match get_json(http, c).await {
-            Ok(v) if v.get("authorization_servers").is_some_and(|a| a.is_array()) => {
-                log.push(format!("protected resource metadata at {c}"));
-                prm = Some(v);
-                break;
-            }
-            Ok(_) => tried.push(format!("{c}: no authorization_servers")),
-            Err(e) => tried.push(e),
-        }
-    }
-    let prm = prm.ok_or_else(|| {
+    Ok(challenge)
+}
+
+async fn discover(
+    http: &reqwest::Client,
+    server_url: &str,
+    log: &mut Vec<String>,
+) -> Result<Discovered, String> {
+    let challenge = unauthenticated_challenge(http, server_url, log).await?;
+    let d = documents(http, server_url, challenge.as_ref()).await;
+    let tried = || d.tried.join("; ");
+    let Some((prm_url, prm)) = &d.prm else {
+        return Err(format!(
+            "no Protected Resource Metadata found ({})",
+            tried()
+        ));
+    };
+    log.push(format!("protected resource metadata at {prm_url}"));
+    let issuer = d
+        .issuer
+        .as_deref()
+        .ok_or("the Protected Resource Metadata names no authorization server")?;
+    let (as_url, meta) = d.as_meta.as_ref().ok_or_else(|| {
         format!(
-            "no Protected Resource Metadata naming an authorization server ({})",
-            tried.join("; ")
+            "no metadata for the authorization server {issuer} ({})",
+            tried()
         )
     })?;
-    let issuer = prm["authorization_servers"]
-        .as_array()
-        .and_then(|a| a.first())
-        .and_then(|v| v.as_str())
-        .ok_or("the Protected Resource Metadata lists no authorization server")?
-        .to_string();
-    let mut tried = Vec::new();
-    let mut meta = None;
-    for u in as_metadata_urls(&issuer) {
-        match get_json(http, &u).await {
-            Ok(v) if v.get("token_endpoint").and_then(|t| t.as_str()).is_some() => {
-                log.push(format!("authorization server metadata at {u}"));
-                meta = Some(v);
-                break;
-            }
-            Ok(_) => tried.push(format!("{u}: no token_endpoint")),
-            Err(e) => tried.push(e),
-        }
-    }
-    let meta = meta.ok_or_else(|| {
-        format!(
-            "no metadata with a token endpoint for the authorization server {issuer} ({})",
-            tried.join("; ")
-        )
-    })?;
+    let token_endpoint = meta
+        .get("token_endpoint")
+        .and_then(|t| t.as_str())
+        .ok_or_else(|| format!("the metadata at {as_url} names no token_endpoint"))?;
+    log.push(format!("authorization server metadata at {as_url}"));
+    let strings = |v: Option<&Value>| -> Option<Vec<String>> {
+        v.and_then(|m| m.as_array()).map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
+        })
+    };
     Ok(Discovered {
-        token_endpoint: meta["token_endpoint"].as_str().unwrap_or_default().into(),
-        auth_methods: meta
-            .get("token_endpoint_auth_methods_supported")
-            .and_then(|m| m.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(String::from))
-                    .collect()
-            })
+        token_endpoint: token_endpoint.into(),
+        auth_methods: strings(meta.get("token_endpoint_auth_methods_supported"))
             .unwrap_or_else(|| vec!["client_secret_basic".into()]),
-        prm_scopes: prm
-            .get("scopes_supported")
-            .and_then(|s| s.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(String::from))
-                    .collect()
-            }),
+        prm_scopes: strings(prm.get("scopes_supported")),
         challenge_scope: challenge
             .as_ref()
             .and_then(|c| c.param("scope"))
@@ -688,11 +733,10 @@ async fn discover(
 }
 
 /// Where a client finds the server's metadata documents, as the AUTH scenarios' variables:
-/// `prm_discovered` (the first location that serves Protected Resource Metadata: the challenge's
-/// `resource_metadata`, then path-suffixed, then root; the path-suffixed URL when none does, so
-/// the scenario fetching it fails), `as_issuer` (its first authorization server) and
-/// `as_metadata_url` (the first metadata URL of that issuer that answers, else the RFC 8414 one).
-/// Names without a value are in `missing`, with why.
+/// `prm_discovered` (where [`documents`] found Protected Resource Metadata; the path-suffixed
+/// URL when nowhere, so the scenario fetching it fails), `as_issuer` (its first authorization
+/// server) and `as_metadata_url` (the first metadata URL of that issuer that answers, else the
+/// RFC 8414 one). Names without a value are in `missing`, with why.
 #[derive(Debug, Clone, Default)]
 pub struct DiscoveredUrls {
     pub vars: BTreeMap<String, String>,
@@ -703,76 +747,64 @@ pub struct DiscoveredUrls {
 /// recorded in `missing`.
 pub async fn discover_urls(server_url: &str, challenge: Option<&Challenge>) -> DiscoveredUrls {
     let mut out = DiscoveredUrls::default();
-    let Some((path_url, root_url)) = prm_urls(server_url) else {
-        out.missing.insert(
-            "prm_discovered".into(),
-            "the server URL is not a URL".into(),
+    let miss = |out: &mut DiscoveredUrls, names: &[&str], why: &str| {
+        for n in names {
+            out.missing.insert((*n).into(), why.to_string());
+        }
+    };
+    let Some((path_url, _)) = prm_urls(server_url) else {
+        miss(
+            &mut out,
+            &["prm_discovered", "as_issuer", "as_metadata_url"],
+            "the server URL is not a URL",
         );
         return out;
     };
-    let http = match reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-    {
+    let http = match http_client(Duration::from_secs(10)) {
         Ok(c) => c,
         Err(e) => {
-            out.missing
-                .insert("prm_discovered".into(), format!("no HTTP client: {e}"));
+            miss(
+                &mut out,
+                &["prm_discovered", "as_issuer", "as_metadata_url"],
+                &e,
+            );
             return out;
         }
     };
-    let mut candidates = Vec::new();
-    if let Some(rm) = challenge.and_then(|c| c.param("resource_metadata")) {
-        candidates.push(rm.to_string());
-    }
-    candidates.push(path_url.clone());
-    candidates.push(root_url);
-    let mut prm = None;
-    for c in candidates {
-        if let Ok(v) = get_json(&http, &c).await
-            && v.is_object()
-        {
-            prm = Some((c, v));
-            break;
-        }
-    }
-    let Some((prm_url, doc)) = prm else {
+    let d = documents(&http, server_url, challenge).await;
+    let Some((prm_url, _)) = d.prm else {
         out.vars.insert("prm_discovered".into(), path_url);
-        let why = "no Protected Resource Metadata was found".to_string();
-        out.missing.insert("as_issuer".into(), why.clone());
-        out.missing.insert("as_metadata_url".into(), why);
-        return out;
-    };
-    out.vars.insert("prm_discovered".into(), prm_url);
-    let Some(issuer) = doc
-        .get("authorization_servers")
-        .and_then(|a| a.as_array())
-        .and_then(|a| a.first())
-        .and_then(|v| v.as_str())
-    else {
-        let why = "the Protected Resource Metadata names no authorization server".to_string();
-        out.missing.insert("as_issuer".into(), why.clone());
-        out.missing.insert("as_metadata_url".into(), why);
-        return out;
-    };
-    out.vars.insert("as_issuer".into(), issuer.to_string());
-    let urls = as_metadata_urls(issuer);
-    let Some(first) = urls.first().cloned() else {
-        out.missing.insert(
-            "as_metadata_url".into(),
-            format!("the authorization server {issuer:?} is not a URL"),
+        miss(
+            &mut out,
+            &["as_issuer", "as_metadata_url"],
+            "no Protected Resource Metadata was found",
         );
         return out;
     };
-    let mut found = first;
-    for u in urls {
-        if get_json(&http, &u).await.is_ok_and(|v| v.is_object()) {
-            found = u;
-            break;
+    out.vars.insert("prm_discovered".into(), prm_url);
+    let Some(issuer) = d.issuer else {
+        miss(
+            &mut out,
+            &["as_issuer", "as_metadata_url"],
+            "the Protected Resource Metadata names no authorization server",
+        );
+        return out;
+    };
+    let found = d
+        .as_meta
+        .map(|(u, _)| u)
+        .or_else(|| d.as_urls.first().cloned());
+    match found {
+        Some(u) => {
+            out.vars.insert("as_metadata_url".into(), u);
         }
+        None => miss(
+            &mut out,
+            &["as_metadata_url"],
+            &format!("the authorization server {issuer:?} is not a URL"),
+        ),
     }
-    out.vars.insert("as_metadata_url".into(), found);
+    out.vars.insert("as_issuer".into(), issuer);
     out
 }
 

@@ -569,7 +569,10 @@ pub async fn run_to_record(args: &RunArgs) -> Result<(RunRecord, String), (i32, 
             // When discovery is what a fault broke (the AUTH checks report it), the other
             // scenarios still get tokens: the bundled issuer mints them as its token endpoint
             // would.
-            let other = format!("{}/mcpcheck-other-resource", p.url.trim_end_matches("/mcp"));
+            let other = format!(
+                "{}/mcpcheck-other-resource",
+                crate::auth::origin_of(&url::Url::parse(&p.url).expect("the bundled URL parses"))
+            );
             let fallback = [
                 ("valid", p.url.as_str(), scope.as_str()),
                 ("wrong_audience", other.as_str(), scope.as_str()),
@@ -589,7 +592,7 @@ pub async fn run_to_record(args: &RunArgs) -> Result<(RunRecord, String), (i32, 
                 }
             }
         }
-        tokens.derive(&p.url, None);
+        tokens.derive(&p.url);
         auth_log.push(format!("protected instance {}", p.url));
         auth_log.append(&mut tokens.log);
         let mut o = opts.clone();
@@ -778,7 +781,7 @@ async fn user_tokens(
         }
     }
     // A wrong-issuer token needs nothing but the server's URL; only protected servers use it.
-    tokens.derive(url, None);
+    tokens.derive(url);
     Ok(tokens)
 }
 

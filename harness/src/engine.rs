@@ -48,6 +48,10 @@ pub const BUILTIN_VARS: &[&str] = &[
     "token_bad_signature",
 ];
 
+/// What a lookup of a variable without a value says; a step that fails to build for this
+/// reason is not applicable (see `step_error`), any other build failure is an error.
+const NO_VALUE: &str = " has no value: ";
+
 /// Recorded response bodies are cut to this many characters.
 const RECORD_BODY_LIMIT: usize = 8 * 1024;
 
@@ -721,7 +725,7 @@ impl Runner {
         // A variable without a value (a capture an earlier step could not make, a token the
         // run does not have) leaves nothing to judge; the earlier step's checks or the token's
         // absence already say why.
-        let status = if why.contains(" has no value: ") {
+        let status = if why.contains(NO_VALUE) {
             Status::NotApplicable
         } else {
             Status::Error
@@ -2440,7 +2444,7 @@ impl ScenarioState {
             .get(name)
             .cloned()
             .ok_or_else(|| match self.missing.get(name) {
-                Some(why) => format!("variable `${{{name}}}` has no value: {why}"),
+                Some(why) => format!("variable `${{{name}}}`{NO_VALUE}{why}"),
                 None => format!("variable `${{{name}}}` is not defined"),
             })?;
         for f in parts {

@@ -535,9 +535,6 @@ pub struct ChallengeSpec {
     /// A space-separated list that includes none of the items of this one.
     #[serde(default)]
     pub excludes: Option<String>,
-    /// The value is an absolute http(s) URL.
-    #[serde(default)]
-    pub absolute_url: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
@@ -1363,7 +1360,6 @@ pub fn parse(file: &str, text: &str, catalogue: &Catalogue) -> Result<Scenario, 
                     c.equals.is_some(),
                     c.includes.is_some(),
                     c.excludes.is_some(),
-                    c.absolute_url.is_some(),
                 ]
                 .iter()
                 .filter(|b| **b)
@@ -1373,7 +1369,7 @@ pub fn parse(file: &str, text: &str, catalogue: &Catalogue) -> Result<Scenario, 
                         file,
                         text,
                         loc,
-                        "field `challenge`: with `param`, give exactly one of `exists`, `equals`, `includes`, `excludes`, `absolute_url`; without it, none".into(),
+                        "field `challenge`: with `param`, give exactly one of `exists`, `equals`, `includes`, `excludes`; without it, none".into(),
                     ));
                 }
             }
