@@ -1,4 +1,4 @@
-//! The `mcpcheck` command line: `run`, `list`, `explain`, `serve`.
+//! The `mcpcheck` command line: `run`, `list`, `explain`, `serve`, `fuzz`.
 //!
 //! Exit codes: 0 no check failed; 1 a check failed; 2 usage or configuration error; 3 the
 //! target could not be reached at all.
@@ -44,6 +44,10 @@ pub enum Command {
     Explain { id: String },
     /// Run the bundled reference server.
     Serve(Box<mcpcheck_reference_server::ServeArgs>),
+    /// Fuzz a server (the bundled reference server when no --url or --stdio is given):
+    /// generated and mutated requests judged by the schema and the spec's MUSTs; each finding
+    /// is shrunk and written as a scenario that `mcpcheck run --scenarios DIR` replays.
+    Fuzz(Box<crate::fuzz::command::FuzzArgs>),
 }
 
 #[derive(clap::Args, Debug, Default)]
@@ -262,7 +266,7 @@ pub fn load_config(path: &std::path::Path) -> Result<ConfigFile, String> {
     })
 }
 
-fn seconds(name: &str, v: f64) -> Result<Duration, String> {
+pub(crate) fn seconds(name: &str, v: f64) -> Result<Duration, String> {
     if v.is_finite() && v > 0.0 && v < 86_400.0 {
         Ok(Duration::from_secs_f64(v))
     } else {
@@ -296,6 +300,7 @@ pub async fn main_with(cli: Cli) -> i32 {
         Command::List(args) => list(args),
         Command::Explain { id } => explain(&id),
         Command::Serve(args) => mcpcheck_reference_server::run_cli(*args).await,
+        Command::Fuzz(args) => crate::fuzz::command::main(*args).await,
     }
 }
 
@@ -696,6 +701,7 @@ pub async fn run_to_record(args: &RunArgs) -> Result<(RunRecord, String), (i32, 
         summary,
         scenarios,
         checks,
+        fuzz: None,
     };
     let mut console = String::new();
     for line in &auth_log {
@@ -903,7 +909,7 @@ fn explain(id: &str) -> i32 {
 }
 
 /// Current UTC time as RFC 3339, without a date library.
-fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)

@@ -300,7 +300,8 @@ impl Runner {
         self.opts.auth.asserted || self.profile.unauthenticated_status == Some(401)
     }
 
-    fn rpc(&self, id: u64, method: &str, params: Value) -> HttpRequest {
+    /// A baseline request of `method` with `params` (baseline `_meta` and headers).
+    pub fn rpc(&self, id: u64, method: &str, params: Value) -> HttpRequest {
         let mut p = params;
         if let Value::Object(o) = &mut p {
             o.insert("_meta".into(), Value::Object(self.baseline_meta()));
@@ -687,7 +688,8 @@ impl Runner {
 
     /// Sends `req` on the connection the step asks for.
     /// Sends on the run's default channel: the shared HTTP pool, or the stdio child.
-    async fn send_default(&self, req: HttpRequest) -> HttpOutcome {
+    /// Sends one request to the target (over stdio when the target speaks stdio).
+    pub async fn send_default(&self, req: HttpRequest) -> HttpOutcome {
         match &self.stdio {
             Some(t) => t.send(req, self.transport.config().request_timeout).await,
             None => self.transport.send(req).await,
@@ -1961,11 +1963,24 @@ impl Runner {
             Some(j) => Some(st.interpolate(j)?),
             None => None,
         };
-        let body = match (&r.body, &body_json) {
-            (Some(b), _) => st.interpolate_str(b)?.into_bytes(),
-            (None, Some(j)) => serde_json::to_vec(j).expect("serialises"),
-            (None, None) => Vec::new(),
+        let body = match (&r.body, &body_json, &r.body_base64) {
+            (Some(b), _, _) => st.interpolate_str(b)?.into_bytes(),
+            (None, Some(j), _) => serde_json::to_vec(j).expect("serialises"),
+            (None, None, Some(b)) => {
+                use base64::Engine as _;
+                base64::engine::general_purpose::STANDARD
+                    .decode(b.trim())
+                    .map_err(|e| format!("raw body_base64: {e}"))?
+            }
+            (None, None, None) => Vec::new(),
         };
+        // A body given as text that is a JSON object still names its method and id (so the
+        // answer is judged for that method and its id can be compared).
+        let body_json = body_json.or_else(|| {
+            serde_json::from_slice::<Value>(&body)
+                .ok()
+                .filter(Value::is_object)
+        });
         let method_in_body = body_json
             .as_ref()
             .and_then(|j| j.get("method"))

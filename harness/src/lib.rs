@@ -9,6 +9,9 @@ pub mod checks;
 pub mod cli;
 pub mod embedded;
 pub mod engine;
+pub mod fuzz;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod library;
 pub mod lint;
 pub mod scenario;

@@ -5,6 +5,7 @@
 //! a did-you-mean), missing check kinds, unknown requirement ids, duplicate ids, undefined
 //! variables. Each error names the file, line, column and field.
 
+use base64::Engine as _;
 use std::collections::{BTreeMap, BTreeSet};
 
 use mcpcheck_reports::Level;
@@ -378,6 +379,10 @@ pub struct RawSpec {
     /// Body given as JSON (serialised compactly).
     #[serde(default)]
     pub json: Option<Value>,
+    /// Body given as standard base64, sent without variable interpolation (any bytes, e.g. the
+    /// invalid UTF-8 of a fuzz finding).
+    #[serde(default)]
+    pub body_base64: Option<String>,
     #[serde(default)]
     pub connection: ConnectionMode,
     /// Multi-instance runs: send to this instance (0-based index of `--url`) instead of the
@@ -1226,16 +1231,28 @@ pub fn parse(file: &str, text: &str, catalogue: &Catalogue) -> Result<Scenario, 
                 ));
             }
         }
-        if let Some(r) = &step.raw
-            && r.body.is_some()
-            && r.json.is_some()
-        {
-            errors.push(err_at(
-                file,
-                text,
-                at,
-                format!("step {name:?}: raw: give `body` or `json`, not both"),
-            ));
+        if let Some(r) = &step.raw {
+            let bodies = [r.body.is_some(), r.json.is_some(), r.body_base64.is_some()];
+            if bodies.iter().filter(|b| **b).count() > 1 {
+                errors.push(err_at(
+                    file,
+                    text,
+                    at,
+                    format!("step {name:?}: raw: give one of `body`, `json` and `body_base64`"),
+                ));
+            }
+            if let Some(b) = &r.body_base64
+                && base64::engine::general_purpose::STANDARD
+                    .decode(b.trim())
+                    .is_err()
+            {
+                errors.push(err_at(
+                    file,
+                    text,
+                    at,
+                    format!("step {name:?}: raw: `body_base64` is not valid standard base64"),
+                ));
+            }
         }
         // Variables used by this step must be defined by `vars`, built-ins or earlier captures.
         let mut used = Vec::new();

@@ -521,47 +521,23 @@ async fn read_stdout<R: AsyncRead + Unpin>(
     closed: watch::Sender<bool>,
 ) {
     let mut reader = BufReader::with_capacity(64 * 1024, stdout);
-    let mut line: Vec<u8> = Vec::new();
-    // Total length of the current line once it exceeded `max_line` (its prefix stays in `line`).
-    let mut overlong: Option<usize> = None;
-    let mut number = 0usize;
+    let mut framer = LineFramer::new(max_line);
     loop {
         let buf = match reader.fill_buf().await {
             Ok(buf) => buf,
             Err(e) => {
                 lock(&shared)
                     .framing
-                    .push(format!("line {}: read error: {e}", number + 1));
+                    .push(format!("line {}: read error: {e}", framer.number + 1));
                 break;
             }
         };
         if buf.is_empty() {
-            if !line.is_empty() || overlong.is_some() {
-                number += 1;
-                on_line(&shared, number, &line, overlong, max_line, true);
-            }
+            framer.finish(|line| on_line(&shared, line));
             break;
         }
-        let (chunk, used, complete) = match buf.iter().position(|&b| b == b'\n') {
-            Some(i) => (&buf[..i], i + 1, true),
-            None => (buf, buf.len(), false),
-        };
-        match overlong.as_mut() {
-            Some(total) => *total += chunk.len(),
-            None if line.len() + chunk.len() > max_line => {
-                overlong = Some(line.len() + chunk.len());
-                let room = QUOTE.saturating_sub(line.len());
-                line.extend_from_slice(&chunk[..chunk.len().min(room)]);
-            }
-            None => line.extend_from_slice(chunk),
-        }
+        let used = framer.push(buf, |line| on_line(&shared, line));
         reader.consume(used);
-        if complete {
-            number += 1;
-            on_line(&shared, number, &line, overlong, max_line, false);
-            line.clear();
-            overlong = None;
-        }
     }
     {
         // Subscriptions see the end (their channels close) once drained.
@@ -617,32 +593,125 @@ fn tail_chars(text: &str, n: usize) -> &str {
     &text[skip..]
 }
 
-fn on_line(
-    shared: &Mutex<Shared>,
-    number: usize,
-    raw: &[u8],
+/// One stdout line as [`LineFramer`] cut it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FramedLine<'a> {
+    /// 1-based line number.
+    pub(crate) number: usize,
+    /// The line without its `\n`; only a quotable prefix when the line is overlong.
+    pub(crate) raw: &'a [u8],
+    /// The line's total length when it exceeded `max_line`.
+    pub(crate) overlong: Option<usize>,
+    pub(crate) max_line: usize,
+    /// The last line, ended by EOF rather than a newline.
+    pub(crate) unterminated: bool,
+}
+
+/// The line splitter of [`read_stdout`]: lines end at `\n`, and a line longer than `max_line`
+/// keeps only a quotable prefix and its total length.
+#[derive(Debug)]
+pub(crate) struct LineFramer {
+    line: Vec<u8>,
+    /// Total length of the current line once it exceeded `max_line` (its prefix stays in `line`).
     overlong: Option<usize>,
+    /// Lines completed so far.
+    pub(crate) number: usize,
     max_line: usize,
-    unterminated: bool,
-) {
-    let problem = |reason: &str, text: &str| format!("line {number}: {reason}: {}", quote(text));
-    if let Some(total) = overlong {
-        let text = String::from_utf8_lossy(raw);
-        let p = problem(
-            &format!("longer than {max_line} bytes ({total} bytes)"),
-            &text,
-        );
-        lock(shared).framing.push(p);
-        return;
+}
+
+impl LineFramer {
+    pub(crate) fn new(max_line: usize) -> LineFramer {
+        LineFramer {
+            line: Vec::new(),
+            overlong: None,
+            number: 0,
+            max_line,
+        }
     }
-    let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+
+    /// Takes the bytes of `buf` up to and including its first `\n` (all of `buf` when it has
+    /// none), hands the line they complete (if any) to `emit`, and returns how many bytes were
+    /// taken.
+    pub(crate) fn push(&mut self, buf: &[u8], emit: impl FnOnce(FramedLine<'_>)) -> usize {
+        let (chunk, used, complete) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (&buf[..i], i + 1, true),
+            None => (buf, buf.len(), false),
+        };
+        let overlong = match self.overlong {
+            Some(total) => Some(total + chunk.len()),
+            None if self.line.len() + chunk.len() > self.max_line => {
+                Some(self.line.len() + chunk.len())
+            }
+            None => None,
+        };
+        match overlong {
+            Some(total) => {
+                // An overlong line keeps its first QUOTE bytes for the report, whatever the
+                // reads that delivered it.
+                self.overlong = Some(total);
+                self.line.truncate(QUOTE);
+                let room = QUOTE - self.line.len();
+                self.line.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            }
+            None => self.line.extend_from_slice(chunk),
+        }
+        if complete {
+            self.number += 1;
+            emit(FramedLine {
+                number: self.number,
+                raw: &self.line,
+                overlong: self.overlong,
+                max_line: self.max_line,
+                unterminated: false,
+            });
+            self.line.clear();
+            self.overlong = None;
+        }
+        used
+    }
+
+    /// End of the stream: hands an unterminated last line (if any) to `emit`.
+    pub(crate) fn finish(&mut self, emit: impl FnOnce(FramedLine<'_>)) {
+        if !self.line.is_empty() || self.overlong.is_some() {
+            self.number += 1;
+            emit(FramedLine {
+                number: self.number,
+                raw: &self.line,
+                overlong: self.overlong,
+                max_line: self.max_line,
+                unterminated: true,
+            });
+        }
+    }
+}
+
+/// What one stdout line amounts to: at most one framing problem and at most one message.
+#[derive(Debug)]
+pub(crate) struct LineOutcome<'a> {
+    pub(crate) problem: Option<String>,
+    /// The message's text (without `\r`) and value.
+    pub(crate) message: Option<(&'a str, Value)>,
+}
+
+/// Judges one line: a message is exactly one JSON object per line (STDIO-01).
+pub(crate) fn classify_line<'a>(line: &FramedLine<'a>) -> LineOutcome<'a> {
+    let number = line.number;
+    let problem = |reason: &str, text: &str| format!("line {number}: {reason}: {}", quote(text));
+    let failed = |p: String| LineOutcome {
+        problem: Some(p),
+        message: None,
+    };
+    if let Some(total) = line.overlong {
+        let text = String::from_utf8_lossy(line.raw);
+        return failed(problem(
+            &format!("longer than {} bytes ({total} bytes)", line.max_line),
+            &text,
+        ));
+    }
+    let raw = line.raw.strip_suffix(b"\r").unwrap_or(line.raw);
     let text = match std::str::from_utf8(raw) {
         Ok(t) => t,
-        Err(_) => {
-            let p = problem("invalid UTF-8", &String::from_utf8_lossy(raw));
-            lock(shared).framing.push(p);
-            return;
-        }
+        Err(_) => return failed(problem("invalid UTF-8", &String::from_utf8_lossy(raw))),
     };
     let message = if text.trim().is_empty() {
         Err("empty line".to_string())
@@ -653,17 +722,25 @@ fn on_line(
             Ok(v) => Ok(v),
         }
     };
-    let mut shared = lock(shared);
     match message {
-        Err(reason) => shared.framing.push(problem(&reason, text)),
-        Ok(value) => {
-            if unterminated {
-                shared
-                    .framing
-                    .push(problem("no terminating newline (stdout ended)", text));
-            }
-            route(&mut shared, text, &value);
-        }
+        Err(reason) => failed(problem(&reason, text)),
+        Ok(value) => LineOutcome {
+            problem: line
+                .unterminated
+                .then(|| problem("no terminating newline (stdout ended)", text)),
+            message: Some((text, value)),
+        },
+    }
+}
+
+fn on_line(shared: &Mutex<Shared>, line: FramedLine<'_>) {
+    let outcome = classify_line(&line);
+    let mut shared = lock(shared);
+    if let Some(p) = outcome.problem {
+        shared.framing.push(p);
+    }
+    if let Some((text, value)) = outcome.message {
+        route(&mut shared, text, &value);
     }
 }
 
@@ -801,6 +878,38 @@ pub fn split_command(command: &str) -> Result<Vec<String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The framing problems of `body` read in `chunks`-byte reads.
+    fn problems(body: &[u8], chunk: usize, max_line: usize) -> Vec<String> {
+        let mut framer = LineFramer::new(max_line);
+        let mut out = Vec::new();
+        for mut rest in body.chunks(chunk) {
+            while !rest.is_empty() {
+                let used = framer.push(rest, |l| out.extend(classify_line(&l).problem));
+                rest = &rest[used..];
+            }
+        }
+        framer.finish(|l| out.extend(classify_line(&l).problem));
+        out
+    }
+
+    #[test]
+    fn overlong_lines_are_quoted_alike_whatever_the_reads() {
+        let mut body = "é".repeat(150).into_bytes();
+        body.extend_from_slice(b"\n{}\n");
+        for max_line in [10, 250] {
+            let whole = problems(&body, body.len(), max_line);
+            assert_eq!(whole.len(), 1);
+            assert!(whole[0].starts_with("line 1: longer than"), "{whole:?}");
+            for chunk in [1, 7, 100, 249] {
+                assert_eq!(
+                    problems(&body, chunk, max_line),
+                    whole,
+                    "{chunk}-byte reads"
+                );
+            }
+        }
+    }
 
     #[test]
     fn splits_like_a_shell() {

@@ -96,7 +96,12 @@ async fn reference_server_passes_and_every_fault_is_caught() {
     // independent (each has its own server) and mostly wait on bounded timeouts, so several go
     // at once.
     let runs: Vec<(&mcpcheck_reference_server::Fault, RunRecord)> =
-        futures_util::stream::iter(mcpcheck_reference_server::FAULTS.iter())
+        // The fuzz-* faults are for the fuzzer to find (tests/fuzz.rs), not the scenarios.
+        futures_util::stream::iter(
+            mcpcheck_reference_server::FAULTS
+                .iter()
+                .filter(|f| !f.fuzz_only()),
+        )
             .map(|fault| async move {
                 (
                     fault,

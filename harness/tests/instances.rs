@@ -210,7 +210,7 @@ async fn every_instances_check_is_shown_failing() {
         .collect();
     let faults: Vec<_> = mcpcheck_reference_server::FAULTS
         .iter()
-        .filter(|f| !f.stdio_only())
+        .filter(|f| !f.stdio_only() && !f.fuzz_only())
         .filter(|f| f.requirements.iter().any(|r| reqs.contains(*r)))
         .collect();
     let redis = &redis;

@@ -47,3 +47,10 @@ fn wrong_type_for_a_field() {
         "id: x\ntitle: t\narea: a\nsteps:\n  - name: s\n    request: {method: tools/list}\n    expect:\n      - status: 200\n        req: HTTP-01\n        level: sometimes\n"
     ));
 }
+
+#[test]
+fn raw_body_given_twice_and_bad_base64() {
+    insta::assert_snapshot!(errors(
+        "id: x\ntitle: t\narea: a\nsteps:\n  - name: two bodies\n    raw: {body: '{}', body_base64: 'e30='}\n    expect:\n      - answered: true\n        req: HTTP-24\n  - name: not base64\n    raw: {body_base64: 'not base64!'}\n    expect:\n      - answered: true\n        req: HTTP-24\n"
+    ));
+}

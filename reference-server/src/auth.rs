@@ -576,7 +576,7 @@ impl Auth {
     }
 
     /// Verifies a bearer token; the error says why it is not acceptable.
-    async fn verify(&self, token: &str) -> Result<Grant, String> {
+    pub(crate) async fn verify(&self, token: &str) -> Result<Grant, String> {
         let header = jsonwebtoken::decode_header(token)
             .map_err(|e| format!("the token is not a readable JWT: {e}"))?;
         if header.crit.is_some() {
@@ -1050,7 +1050,7 @@ fn quotable(s: &str) -> String {
 
 /// The bearer token of one Authorization header; `Ok(None)` for another scheme, `Err` for a
 /// malformed header.
-fn bearer_token(value: &HeaderValue) -> Result<Option<String>, String> {
+pub(crate) fn bearer_token(value: &HeaderValue) -> Result<Option<String>, String> {
     let s = value
         .to_str()
         .map_err(|_| "the Authorization header is not visible ASCII".to_string())?

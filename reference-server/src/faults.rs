@@ -490,7 +490,7 @@ faults! {
         "A token lacking a needed scope is answered 401 error=\"invalid_token\" instead of 403 error=\"insufficient_scope\".";
     AuthMalformedAs401 => "auth-malformed-as-401", ["AUTH-12"],
         "A malformed Authorization (empty Bearer credentials, two headers, characters outside b64token) is answered 401 instead of 400.";
-    AuthStickyConnection => "auth-sticky-connection", ["AUTH-10"],
+    AuthStickyConnection => "auth-sticky-connection", ["AUTH-10"], ["AUTH-04", "AUTH-07", "AUTH-08"],
         "Per connection: once a connection presented a valid token, later requests on it without an Authorization header are accepted.";
     AuthPublicCacheScope => "auth-public-cache-scope", ["AUTH-13", "CACHE-06"],
         "tools/list results say cacheScope \"public\" although the listed tools depend on the access token.";
@@ -500,6 +500,16 @@ faults! {
         "Any non-empty Bearer credential is accepted with full scope, without reading the token.";
     AuthPrmNoAuthorizationServers => "auth-prm-no-authorization-servers", ["AUTH-02"], ["AUTH-01"],
         "The protected resource metadata documents omit authorization_servers.";
+    FuzzDeepNestingPanic => "fuzz-deep-nesting-panic", ["TOOLS-10", "HTTP-24"],
+        "Panics (the connection drops without an answer) on a request whose params nest more than 32 levels deep.";
+    FuzzHugeString500 => "fuzz-huge-string-500", ["TOOLS-10", "HTTP-24"],
+        "Answers HTTP 500 to a request with a string of more than 64 KiB in its params.";
+    FuzzUnicodeHang => "fuzz-unicode-hang", ["TOOLS-10", "HTTP-24"],
+        "Never answers a request with U+202E (right-to-left override) in a string of its params.";
+    FuzzLargeIdFloat => "fuzz-large-id-float", ["STATELESS-20"],
+        "Echoes integer request ids beyond 2^53 as the nearest double, e.g. 9007199254740993 as 9007199254740992.0.";
+    FuzzCursorResultInvalid => "fuzz-cursor-result-invalid", ["TOOLS-02", "PROMPT-02", "RES-02", "RES-03"],
+        "Answers a list request whose cursor holds a non-ASCII character with an empty result that lacks resultType.";
 }
 
 impl FaultKind {

@@ -201,6 +201,22 @@ pub fn tool_definitions(state: &AppState) -> Vec<Value> {
     tools
 }
 
+/// Fixture tools that only read: annotated `readOnlyHint: true`.
+const READ_ONLY_TOOLS: &[&str] = &[
+    "test_simple_text",
+    "test_image_content",
+    "test_audio_content",
+    "test_embedded_resource",
+    "test_custom_header",
+    "test_multiple_content_types",
+    "test_error_handling",
+    "test_tool_with_progress",
+    "test_logging_tool",
+    "test_validate_input",
+    "test_structured_output",
+    "test_cancellation_status",
+];
+
 fn all_tool_definitions(state: &AppState) -> Vec<Value> {
     let simple_schema = if state.has(F::InputSchemaNotObject) {
         json!({"type": "string"})
@@ -258,6 +274,16 @@ fn all_tool_definitions(state: &AppState) -> Vec<Value> {
             "additionalProperties": false
         }}),
     ];
+    // Tools without side effects say so, so that a fuzzer that calls only read-only tools by
+    // default (mcpcheck fuzz) reaches them.
+    for t in &mut tools {
+        if t["name"]
+            .as_str()
+            .is_some_and(|n| READ_ONLY_TOOLS.contains(&n))
+        {
+            t["annotations"] = json!({"readOnlyHint": true});
+        }
+    }
     tools.extend(mrtr::tool_definitions());
     if !state.tools_only {
         tools.extend(crate::tasks::tool_definitions());

@@ -8,6 +8,8 @@ use std::sync::Arc;
 mod auth;
 mod faults;
 mod fixtures;
+#[doc(hidden)]
+pub mod fuzzing;
 mod mrtr;
 mod resp;
 mod rpc;
@@ -59,6 +61,12 @@ impl Fault {
     /// rule and changes nothing on an unprotected server.
     pub fn auth_only(&self) -> bool {
         self.requirements.iter().any(|r| r.starts_with("AUTH-"))
+    }
+
+    /// Whether the fault is one for the fuzzer to find (`fuzz-*`): a robustness defect that
+    /// only unusual input reaches, which the conformance scenarios are not expected to catch.
+    pub fn fuzz_only(&self) -> bool {
+        self.name.starts_with("fuzz-")
     }
 }
 

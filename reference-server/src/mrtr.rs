@@ -121,14 +121,14 @@ fn hex(bytes: &[u8]) -> String {
 /// What a `requestState` is bound to: the method, the tool / prompt name or resource URI, and
 /// a digest of the arguments.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Binding {
+pub(crate) struct Binding {
     method: String,
     name: String,
     args: String,
 }
 
 impl Binding {
-    fn of(method: &str, params: &Map<String, Value>) -> Binding {
+    pub(crate) fn of(method: &str, params: &Map<String, Value>) -> Binding {
         let name_field = if method == "resources/read" {
             "uri"
         } else {
@@ -164,7 +164,7 @@ fn mac(key: &[u8], payload: &[u8]) -> Hmac<Sha256> {
 }
 
 /// Seals `data` into a `requestState` bound to `binding`.
-fn seal(key: &[u8], binding: &Binding, data: &Value) -> String {
+pub(crate) fn seal(key: &[u8], binding: &Binding, data: &Value) -> String {
     let payload = json!({
         "v": 1,
         "m": binding.method,
@@ -179,14 +179,19 @@ fn seal(key: &[u8], binding: &Binding, data: &Value) -> String {
 }
 
 /// Which checks [`open`] makes (fault modes switch some off).
-struct Verify {
-    tag: bool,
-    binding: bool,
-    expiry: bool,
+pub(crate) struct Verify {
+    pub(crate) tag: bool,
+    pub(crate) binding: bool,
+    pub(crate) expiry: bool,
 }
 
 /// The data of a sealed state, or why it is rejected.
-fn open(key: &[u8], state: &str, binding: &Binding, verify: Verify) -> Result<Value, &'static str> {
+pub(crate) fn open(
+    key: &[u8],
+    state: &str,
+    binding: &Binding,
+    verify: Verify,
+) -> Result<Value, &'static str> {
     let (payload_b64, tag_b64) = state.split_once('.').ok_or("malformed")?;
     let decoded = B64URL
         .decode(payload_b64)

@@ -370,6 +370,14 @@ async fn handle_post(
         }
         Ok(Incoming::Notification) => notification_response(state),
         Ok(Incoming::Request { id, method, params }) => {
+            if let Some(r) = fuzz_faults(state, &id, &method, params.as_ref()).await {
+                return r;
+            }
+            let id = if state.has(F::FuzzLargeIdFloat) {
+                large_id_as_float(id)
+            } else {
+                id
+            };
             let mut outcome = handle_request(state, conn, grant, headers, &method, params.as_ref())
                 .await
                 .unwrap_or_else(Outcome::Error);
@@ -462,8 +470,11 @@ pub(crate) fn parse_message(body: &[u8]) -> Result<Incoming, ParseFailure> {
     };
     let id = match obj.remove("id") {
         None => None,
-        Some(id @ (Value::String(_) | Value::Number(_))) => Some(id),
-        Some(_) => return Err(bad(None, "id must be a string or a number")),
+        Some(id @ Value::String(_)) => Some(id),
+        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Some(Value::Number(n)),
+        // A fractional or out-of-range number is no RequestId: echoing it would make the
+        // error response itself invalid, so the error goes without an id.
+        Some(_) => return Err(bad(None, "id must be a string or an integer")),
     };
     if obj.get("jsonrpc") != Some(&json!("2.0")) {
         return Err(bad(id, "jsonrpc must be \"2.0\""));
@@ -484,6 +495,82 @@ pub(crate) fn parse_message(body: &[u8]) -> Result<Incoming, ParseFailure> {
         return Ok(Incoming::Notification);
     };
     Ok(Incoming::Request { id, method, params })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fuzz faults: defects only unusual input reaches
+
+/// Depth of the deepest container in `v` (a scalar is 0), without recursion.
+fn nesting_depth(v: &Value) -> usize {
+    let mut max = 0;
+    let mut stack = vec![(v, 0usize)];
+    while let Some((v, d)) = stack.pop() {
+        match v {
+            Value::Object(m) => stack.extend(m.values().map(|x| (x, d + 1))),
+            Value::Array(a) => stack.extend(a.iter().map(|x| (x, d + 1))),
+            _ => max = max.max(d),
+        }
+    }
+    max
+}
+
+/// Whether any string (or object key) in `v` satisfies `f`.
+fn any_string(v: &Value, f: &dyn Fn(&str) -> bool) -> bool {
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::String(s) if f(s) => return true,
+            Value::Object(m) => {
+                if m.keys().any(|k| f(k)) {
+                    return true;
+                }
+                stack.extend(m.values());
+            }
+            Value::Array(a) => stack.extend(a.iter()),
+            _ => {}
+        }
+    }
+    false
+}
+
+async fn fuzz_faults(
+    state: &AppState,
+    id: &Value,
+    method: &str,
+    params: Option<&Value>,
+) -> Option<Response> {
+    let params = params?;
+    if state.has(F::FuzzDeepNestingPanic) && nesting_depth(params) > 32 {
+        panic!("fuzz-deep-nesting-panic: params nest more than 32 levels");
+    }
+    if state.has(F::FuzzHugeString500) && any_string(params, &|s| s.len() > 64 * 1024) {
+        return Some((StatusCode::INTERNAL_SERVER_ERROR, "string too long").into_response());
+    }
+    if state.has(F::FuzzUnicodeHang) && any_string(params, &|s| s.contains('\u{202E}')) {
+        std::future::pending::<()>().await;
+    }
+    if state.has(F::FuzzCursorResultInvalid)
+        && method.ends_with("/list")
+        && params
+            .get("cursor")
+            .and_then(Value::as_str)
+            .is_some_and(|c| !c.is_ascii())
+    {
+        let body = json!({"jsonrpc": "2.0", "id": id, "result": {}});
+        return Some(json_response(StatusCode::OK, &body, "application/json"));
+    }
+    None
+}
+
+/// An integer id beyond 2^53 as the nearest double (what a JavaScript server would echo).
+fn large_id_as_float(id: Value) -> Value {
+    const EXACT: u64 = 1 << 53;
+    let big =
+        id.as_u64().is_some_and(|n| n > EXACT) || id.as_i64().is_some_and(|n| n < -(EXACT as i64));
+    match id.as_f64() {
+        Some(f) if big => serde_json::Number::from_f64(f).map_or(id, Value::Number),
+        _ => id,
+    }
 }
 
 fn notification_response(state: &AppState) -> Response {

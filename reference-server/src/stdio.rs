@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt as _;
 use serde_json::{Value, json};
-use std::io::{BufRead as _, Write as _};
+use std::io::{BufRead, Write as _};
 use tokio::sync::{mpsc, watch};
 use tokio::task::{AbortHandle, JoinSet};
 
@@ -105,25 +105,31 @@ fn spawn_reader() -> mpsc::Receiver<Vec<u8>> {
     let (tx, rx) = mpsc::channel(64);
     std::thread::spawn(move || {
         let mut stdin = std::io::stdin().lock();
-        loop {
-            let mut buf = Vec::new();
-            match stdin.read_until(b'\n', &mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    if buf.last() == Some(&b'\n') {
-                        buf.pop();
-                    }
-                    if buf.last() == Some(&b'\r') {
-                        buf.pop();
-                    }
-                    if tx.blocking_send(buf).is_err() {
-                        break;
-                    }
-                }
+        while let Some(buf) = read_line(&mut stdin) {
+            if tx.blocking_send(buf).is_err() {
+                break;
             }
         }
     });
     rx
+}
+
+/// The next line of `reader` without its terminator (a trailing `\r` is dropped too); `None`
+/// at EOF or on a read error.
+pub(crate) fn read_line(reader: &mut impl BufRead) -> Option<Vec<u8>> {
+    let mut buf = Vec::new();
+    match reader.read_until(b'\n', &mut buf) {
+        Ok(0) | Err(_) => None,
+        Ok(_) => {
+            if buf.last() == Some(&b'\n') {
+                buf.pop();
+            }
+            if buf.last() == Some(&b'\r') {
+                buf.pop();
+            }
+            Some(buf)
+        }
+    }
 }
 
 /// Writes each message as one line to stdout, flushing after each (stops when stdout is gone).
@@ -297,7 +303,7 @@ fn answer_to_notification() -> Value {
 
 /// The `requestId` of a well-formed `notifications/cancelled` line (malformed ones are ignored
 /// like any other notification, CANCEL-03).
-fn cancel_target(line: &[u8]) -> Option<Value> {
+pub(crate) fn cancel_target(line: &[u8]) -> Option<Value> {
     let value: Value = serde_json::from_slice(line).ok()?;
     let obj = value.as_object()?;
     if obj.contains_key("id") || obj.get("method")? != "notifications/cancelled" {

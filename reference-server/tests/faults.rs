@@ -1423,6 +1423,68 @@ async fn probe(s: &Server, fault: &str) -> bool {
             task_probe(s, fault).await
         }
         _ if fault.starts_with("auth-") => auth_probe(s, fault).await,
+        _ if fault.starts_with("fuzz-") => fuzz_probe(s, fault).await,
+        other => panic!("no probe for fault {other}"),
+    }
+}
+
+/// A request that may hang, drop the connection or fail: `None` when no complete answer came
+/// within 2 s, else status and body.
+async fn try_request(s: &Server, id: Value, method: &str, params: Value) -> Option<(u16, String)> {
+    let params = with_meta(params);
+    let mut req = s
+        .http
+        .post(&s.url)
+        .timeout(std::time::Duration::from_secs(2))
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream");
+    for (k, v) in default_headers(method, &params) {
+        req = req.header(k, v);
+    }
+    let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+    let resp = req.body(body.to_string()).send().await.ok()?;
+    let status = resp.status().as_u16();
+    Some((status, resp.text().await.ok()?))
+}
+
+async fn fuzz_probe(s: &Server, fault: &str) -> bool {
+    let call = |args: Value| json!({"name": "test_simple_text", "arguments": args});
+    match fault {
+        "fuzz-deep-nesting-panic" => {
+            let mut v = json!("x");
+            for _ in 0..40 {
+                v = json!([v]);
+            }
+            try_request(s, json!(1), "tools/call", call(json!({"a": v})))
+                .await
+                .is_none()
+        }
+        "fuzz-huge-string-500" => {
+            let big = "y".repeat(70 * 1024);
+            try_request(s, json!(1), "tools/call", call(json!({"a": big})))
+                .await
+                .is_some_and(|(status, _)| status >= 500)
+        }
+        "fuzz-unicode-hang" => {
+            try_request(s, json!(1), "tools/call", call(json!({"a": "\u{202E}"})))
+                .await
+                .is_none()
+        }
+        "fuzz-large-id-float" => {
+            let r = request_id(
+                s,
+                json!(9_007_199_254_740_993_u64),
+                "server/discover",
+                json!({}),
+            )
+            .await;
+            r["id"] != json!(9_007_199_254_740_993_u64)
+        }
+        "fuzz-cursor-result-invalid" => {
+            let r = request_id(s, json!(1), "tools/list", json!({"cursor": "é"})).await;
+            r.get("result")
+                .is_some_and(|r| r.get("resultType").is_none())
+        }
         other => panic!("no probe for fault {other}"),
     }
 }

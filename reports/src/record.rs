@@ -26,6 +26,55 @@ pub struct RunRecord {
     pub summary: Summary,
     pub scenarios: Vec<ScenarioRecord>,
     pub checks: Vec<CheckRecord>,
+    /// Present for `mcpcheck fuzz` runs: the campaign and its findings (each finding is also a
+    /// failing check in `checks`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fuzz: Option<FuzzRecord>,
+}
+
+/// A live fuzzing campaign.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FuzzRecord {
+    pub seed: u64,
+    /// Requests sent by the campaign (not counting shrinking and liveness probes).
+    pub requests: u64,
+    pub requests_per_second: f64,
+    pub concurrency: usize,
+    pub allow_tool_calls: bool,
+    /// Tools listed but not called, because they are not annotated read-only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_tools: Vec<String>,
+    /// Why the campaign stopped before its budget, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
+    /// The command that repeats the campaign.
+    pub reproduce: String,
+    pub findings: Vec<FuzzFinding>,
+}
+
+/// One distinct finding, shrunk.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FuzzFinding {
+    /// Also the id of its replay scenario and of its check's scenario.
+    pub id: String,
+    /// `server-error`, `hang`, `dropped-connection`, `schema-invalid`, ...
+    pub kind: String,
+    pub requirement: String,
+    pub message: String,
+    /// Index of the request in the campaign (its generator stream is `(seed, index)`).
+    pub index: u64,
+    /// What the generator did.
+    pub label: String,
+    /// Other requests of the campaign that failed the same way.
+    pub duplicates: u64,
+    pub shrink_attempts: u64,
+    /// Whether the original request failed again when sent once more before shrinking.
+    pub reproduced: bool,
+    pub original_body: String,
+    pub shrunk_body: String,
+    /// Where the replay scenario was written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

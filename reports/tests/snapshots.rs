@@ -270,6 +270,7 @@ fn fixture() -> RunRecord {
         summary: Summary::from_checks(&checks),
         scenarios,
         checks,
+        fuzz: None,
     }
 }
 

@@ -175,12 +175,24 @@ pub struct JsonRpcErrorResponse {
     pub error: ErrorObject,
 }
 
+/// Reads a member that is present as `Some`, `null` included (an absent one is `None` through
+/// `#[serde(default)]`), so that a member whose value may be `null` (`"data": null`) survives a
+/// round trip instead of disappearing.
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(deserializer).map(Some)
+}
+
 /// The `error` member of an error response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorObject {
     pub code: i64,
     pub message: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Any value, `null` included (`Some(Value::Null)`).
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub data: Option<Value>,
 }
 
@@ -517,7 +529,12 @@ pub struct CallToolRequestParams {
 pub struct CallToolResult {
     pub result_type: String,
     pub content: Vec<ContentBlock>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Any value, `null` included (`Some(Value::Null)`).
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub structured_content: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_error: Option<bool>,
