@@ -2,7 +2,7 @@
 """Requests per second of the live fuzzer against the bundled reference server.
 
 Builds the release binary, runs `mcpcheck fuzz --seed 1 --requests N` (default 20000) at each
-concurrency given (default 16 and 32), several times each (default 3), and prints the median
+concurrency given (default 16 and 32, the default), several times each (default 3), and prints the median
 rate read from the fuzzer's JSON record. mcpcheck and the bundled server share the process.
 
     python3 bench/fuzz-rate.py [--requests N] [--runs R] [--concurrency 16,32]

@@ -934,8 +934,11 @@ fn levenshtein(a: &str, b: &str) -> usize {
 
 /// Rewrites serde-saphyr's error into ours: file name, and a did-you-mean for unknown fields.
 fn from_yaml_error(file: &str, text: &str, e: &serde_saphyr::Error) -> LoadError {
-    let loc = e.location().unwrap_or(Location::UNKNOWN);
     let full = e.to_string();
+    let (line, column) = match e.location().filter(|l| l.line() > 0) {
+        Some(l) => (l.line(), l.column()),
+        None => unlocated_position(text, &full),
+    };
     // First line looks like "error: line 6 column 5: unknown field `bogus`, expected one of a, b".
     let first = full.lines().next().unwrap_or(&full);
     let mut message = first
@@ -957,11 +960,40 @@ fn from_yaml_error(file: &str, text: &str, e: &serde_saphyr::Error) -> LoadError
     }
     LoadError {
         file: file.to_string(),
-        line: loc.line(),
-        column: loc.column(),
-        snippet: snippet(text, loc.line(), loc.column(), "here"),
+        line,
+        column,
+        snippet: snippet(text, line, column, "here"),
         message,
     }
+}
+
+/// A position for an error the YAML parser gave none: serde's `duplicate field `X`` (a key
+/// repeated under a tag slips past the parser's own duplicate check) points at the last line
+/// that sets `X`; anything else at line 1.
+fn unlocated_position(text: &str, message: &str) -> (u64, u64) {
+    let field = message
+        .split_once("duplicate field `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(f, _)| f);
+    let found = field.and_then(|f| {
+        let lines: Vec<&str> = text.lines().collect();
+        lines.iter().enumerate().rev().find_map(|(i, line)| {
+            let body = line.trim_start();
+            let indent = line.len() - body.len();
+            let body = match body.strip_prefix('!') {
+                Some(tagged) => tagged.split_once(' ').map_or("", |(_, r)| r).trim_start(),
+                None => body,
+            };
+            let key = body.trim_start_matches(['"', '\'']);
+            (key.starts_with(f)
+                && key[f.len()..]
+                    .trim_start_matches(['"', '\''])
+                    .trim_start()
+                    .starts_with(':'))
+            .then_some((i as u64 + 1, indent as u64 + 1))
+        })
+    });
+    found.unwrap_or((1, 1))
 }
 
 fn err_at(file: &str, text: &str, loc: &Location, message: String) -> LoadError {

@@ -54,3 +54,9 @@ fn raw_body_given_twice_and_bad_base64() {
         "id: x\ntitle: t\narea: a\nsteps:\n  - name: two bodies\n    raw: {body: '{}', body_base64: 'e30='}\n    expect:\n      - answered: true\n        req: HTTP-24\n  - name: not base64\n    raw: {body_base64: 'not base64!'}\n    expect:\n      - answered: true\n        req: HTTP-24\n"
     ));
 }
+
+#[test]
+fn duplicate_key_under_a_tag_is_located() {
+    // Found by the scenario_loader fuzz target: serde reports it without a position.
+    insta::assert_snapshot!(errors("id: a\ntitle: t\n!x id: b\narea: a\nsteps: []\n"));
+}

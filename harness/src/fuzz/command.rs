@@ -41,7 +41,7 @@ pub struct FuzzArgs {
     #[arg(long)]
     pub allow_tool_calls: bool,
     /// Requests in flight at once.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 32)]
     pub concurrency: usize,
     /// Seconds an answer may take before it counts as a hang.
     #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]

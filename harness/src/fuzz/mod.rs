@@ -48,7 +48,7 @@ impl Default for FuzzOptions {
             requests: Some(1000),
             duration: None,
             allow_tool_calls: false,
-            concurrency: 16,
+            concurrency: 32,
             shrink_budget: 400,
             max_findings: 20,
             liveness_every: 1000,
