@@ -178,7 +178,11 @@ fn parse_one_header(s: &str, out: &mut Vec<Challenge>) {
         // auth-params or a token68, until the next challenge (a token not followed by `=`).
         loop {
             skip_ws(&mut i);
+            // A token68 follows its scheme directly; after a comma comes a parameter or the
+            // next challenge (`Negotiate, Bearer` is two challenges).
+            let mut comma = false;
             while i < chars.len() && chars[i] == ',' {
+                comma = true;
                 i += 1;
                 skip_ws(&mut i);
             }
@@ -189,7 +193,7 @@ fn parse_one_header(s: &str, out: &mut Vec<Challenge>) {
             let name = token(&mut i);
             skip_ws(&mut i);
             if name.is_empty() || i >= chars.len() || chars[i] != '=' {
-                if !name.is_empty() && ch.params.is_empty() && ch.token68.is_none() {
+                if !name.is_empty() && !comma && ch.params.is_empty() && ch.token68.is_none() {
                     // token68 (e.g. `Basic abc==` has its `=` right after the token).
                     let mut t = name;
                     while i < chars.len() && chars[i] == '=' {
@@ -218,6 +222,7 @@ fn parse_one_header(s: &str, out: &mut Vec<Challenge>) {
             }
             if ch.params.is_empty()
                 && ch.token68.is_none()
+                && !comma
                 && (j - i > 1 || k >= chars.len() || chars[k] == ',')
             {
                 ch.token68 = Some(format!("{name}{}", "=".repeat(j - i)));
@@ -924,6 +929,13 @@ mod tests {
         assert_eq!(c.len(), 2);
         assert_eq!(c[0].token68.as_deref(), Some("abc=="));
         assert!(c[1].is_bearer() && c[1].params.is_empty());
+        // A parameterless scheme, then Bearer: two challenges, not a token68.
+        let c = parse_challenges(["Negotiate, Bearer"]);
+        assert_eq!(c.len(), 2, "{c:?}");
+        assert!(c[0].token68.is_none() && c[1].is_bearer());
+        let c = parse_challenges(["Negotiate, Bearer realm=\"x\""]);
+        assert_eq!(c.len(), 2, "{c:?}");
+        assert_eq!(c[1].param("realm"), Some("x"));
     }
 
     #[test]
