@@ -522,12 +522,15 @@ pub fn schema_problems(ctx: &Ctx) -> Vec<(usize, String, String)> {
 /// only for a `tools/call` that declared the tasks extension).
 pub fn declared_extensions(ctx: &Ctx) -> Vec<String> {
     serde_json::from_slice::<Value>(&ctx.outcome.request.body)
-        .ok()
-        .and_then(|b| {
-            b.pointer("/params/_meta/io.modelcontextprotocol~1clientCapabilities/extensions")
-                .and_then(|e| e.as_object())
-                .map(|e| e.keys().cloned().collect())
-        })
+        .map(|b| extensions_declared_in(&b))
+        .unwrap_or_default()
+}
+
+/// The keys of `clientCapabilities.extensions` in a request body's `_meta`.
+pub fn extensions_declared_in(body: &Value) -> Vec<String> {
+    body.pointer("/params/_meta/io.modelcontextprotocol~1clientCapabilities/extensions")
+        .and_then(|e| e.as_object())
+        .map(|e| e.keys().cloned().collect())
         .unwrap_or_default()
 }
 

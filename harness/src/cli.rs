@@ -361,6 +361,44 @@ pub fn write_reports(args: &RunArgs, record: &RunRecord) -> Result<(), (i32, Str
     Ok(())
 }
 
+/// The bundled reference server on an ephemeral loopback port, with the named fault.
+pub(crate) async fn start_bundled(
+    fault: Option<&str>,
+) -> Result<
+    (
+        mcpcheck_reference_server::Running,
+        Option<&'static mcpcheck_reference_server::Fault>,
+    ),
+    (i32, String),
+> {
+    let fault = match fault {
+        Some(name) => Some(
+            mcpcheck_reference_server::fault_by_name(name).ok_or_else(|| {
+                (
+                    EXIT_USAGE,
+                    format!(
+                        "error: unknown fault {name:?}; `mcpcheck serve --list-faults` lists them"
+                    ),
+                )
+            })?,
+        ),
+        None => None,
+    };
+    let cfg = mcpcheck_reference_server::Config {
+        fault,
+        ..Default::default()
+    };
+    let running = mcpcheck_reference_server::spawn(([127, 0, 0, 1], 0).into(), cfg)
+        .await
+        .map_err(|e| {
+            (
+                EXIT_UNREACHABLE,
+                format!("error: cannot start the bundled server: {e}"),
+            )
+        })?;
+    Ok((running, fault))
+}
+
 /// Everything `run` does except printing and writing files.
 pub async fn run_to_record(args: &RunArgs) -> Result<(RunRecord, String), (i32, String)> {
     let started = Instant::now();
@@ -449,27 +487,7 @@ pub async fn run_to_record(args: &RunArgs) -> Result<(RunRecord, String), (i32, 
         match urls.first().cloned() {
             Some(u) => u,
             None => {
-                let fault = match &args.fault {
-                    Some(name) => Some(mcpcheck_reference_server::fault_by_name(name).ok_or_else(|| {
-                        (
-                            EXIT_USAGE,
-                            format!("error: unknown fault {name:?}; `mcpcheck serve --list-faults` lists them"),
-                        )
-                    })?),
-                    None => None,
-                };
-                let cfg = mcpcheck_reference_server::Config {
-                    fault,
-                    ..Default::default()
-                };
-                let running = mcpcheck_reference_server::spawn(([127, 0, 0, 1], 0).into(), cfg)
-                    .await
-                    .map_err(|e| {
-                        (
-                            EXIT_UNREACHABLE,
-                            format!("error: cannot start the bundled server: {e}"),
-                        )
-                    })?;
+                let (running, fault) = start_bundled(args.fault.as_deref()).await?;
                 let u = running.url.clone();
                 bundled = Some(running);
                 // A protected instance as well, for the scenarios that need one.

@@ -2098,9 +2098,9 @@ fn find_in(listing: &Listing, field: &str, want: &str, what: &str) -> Option<Str
     }
 }
 
-/// Which requirement a schema verdict is about.
-fn schema_requirement(ctx: &Ctx, first: Option<&(usize, String, String)>) -> &'static str {
-    let by_method = |m: &str| match m {
+/// The requirement about the shape of `method`'s result (STATELESS-20 for other methods).
+pub fn result_schema_requirement(method: &str) -> &'static str {
+    match method {
         "server/discover" => "STATELESS-12",
         "tools/list" => "TOOLS-02",
         "tools/call" => "TOOLS-07",
@@ -2114,7 +2114,12 @@ fn schema_requirement(ctx: &Ctx, first: Option<&(usize, String, String)>) -> &'s
         "tasks/update" => "TASKS-11",
         "tasks/cancel" => "TASKS-13",
         _ => "STATELESS-20",
-    };
+    }
+}
+
+/// Which requirement a schema verdict is about.
+fn schema_requirement(ctx: &Ctx, first: Option<&(usize, String, String)>) -> &'static str {
+    let by_method = result_schema_requirement;
     let final_msg = ctx.wire.final_json();
     let Some((i, ptr, message)) = first else {
         return match final_msg {

@@ -189,28 +189,7 @@ pub async fn run(args: &FuzzArgs) -> Result<(RunRecord, String), (i32, String)> 
         }
         (u.clone(), Target::Http { url: u.clone() })
     } else {
-        let fault = match &args.fault {
-            Some(name) => Some(mcpcheck_reference_server::fault_by_name(name).ok_or_else(
-                || {
-                    usage(format!(
-                        "unknown fault {name:?}; `mcpcheck serve --list-faults` lists them"
-                    ))
-                },
-            )?),
-            None => None,
-        };
-        let cfg = mcpcheck_reference_server::Config {
-            fault,
-            ..Default::default()
-        };
-        let running = mcpcheck_reference_server::spawn(([127, 0, 0, 1], 0).into(), cfg)
-            .await
-            .map_err(|e| {
-                (
-                    EXIT_UNREACHABLE,
-                    format!("error: cannot start the bundled server: {e}"),
-                )
-            })?;
+        let (running, _) = crate::cli::start_bundled(args.fault.as_deref()).await?;
         let u = running.url.clone();
         bundled = Some(running);
         (
@@ -275,7 +254,16 @@ pub async fn run(args: &FuzzArgs) -> Result<(RunRecord, String), (i32, String)> 
     };
     let repro = reproduce(args, seed, report.requests);
     let (record, console) = record_and_console(
-        args, &catalogue, &runner, seed, &report, &repro, target, started_at, started,
+        args,
+        &catalogue,
+        &runner,
+        &fuzzer.plan,
+        seed,
+        &report,
+        &repro,
+        target,
+        started_at,
+        started,
     )
     .map_err(|e| (EXIT_USAGE, e))?;
     Ok((record, console))
@@ -286,6 +274,7 @@ fn record_and_console(
     args: &FuzzArgs,
     catalogue: &Catalogue,
     runner: &Runner,
+    plan: &super::generate::Plan,
     seed: u64,
     report: &FuzzReport,
     repro: &str,
@@ -299,7 +288,6 @@ fn record_and_console(
     let mut console = String::new();
     let rate = report.requests_per_second();
     if !args.quiet {
-        let plan = &Fuzzer::new(runner, FuzzOptions::default()).plan;
         console.push_str(&format!(
             "fuzzing {} (seed {seed}): {} tools called, {} skipped (not read-only; --allow-tool-calls calls them), {} prompts, {} resources\n",
             runner.opts.url,

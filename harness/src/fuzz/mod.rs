@@ -17,11 +17,11 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt as _;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::engine::Runner;
 use crate::transport::{HttpOutcome, HttpRequest};
-use case::{Body, Case};
+use case::Case;
 use generate::Plan;
 use oracle::{Kind, Problem};
 
@@ -177,24 +177,24 @@ impl<'a> Fuzzer<'a> {
         req
     }
 
-    /// Sends a case and judges the answer.
-    pub async fn try_case(&self, case: &Case) -> (HttpRequest, HttpOutcome, Option<Problem>) {
+    /// Sends a case and judges the answer (the request as sent is `outcome.request`).
+    pub async fn try_case(&self, case: &Case) -> (HttpOutcome, Option<Problem>) {
         let req = self.request(case);
         // stdio frames one message per line: a body with a line break in it cannot be sent.
         if self.stdio() && req.body.contains(&b'\n') {
             let outcome = HttpOutcome {
-                request: req.clone(),
+                request: req,
                 response: None,
                 error: Some(crate::transport::TransportError::InvalidRequest(
                     "a line break cannot be sent over stdio".into(),
                 )),
                 elapsed: Duration::ZERO,
             };
-            return (req, outcome, None);
+            return (outcome, None);
         }
-        let outcome = self.runner.send_default(req.clone()).await;
+        let outcome = self.runner.send_default(req).await;
         let problem = oracle::judge(case, &outcome, self.stdio());
-        (req, outcome, problem)
+        (outcome, problem)
     }
 
     /// Whether the server still answers a known-good request.
@@ -228,8 +228,10 @@ impl<'a> Fuzzer<'a> {
                         return None;
                     }
                     let case = generate::generate(&self.plan, seed, i);
-                    let (req, outcome, problem) = self.try_case(&case).await;
-                    Some((case, req, outcome.error.clone(), problem))
+                    let (outcome, problem) = self.try_case(&case).await;
+                    // Only a failing request is kept (bodies can be megabytes).
+                    let req = problem.is_some().then_some(outcome.request);
+                    Some((case, req, outcome.error, problem))
                 })
                 .buffer_unordered(self.opts.concurrency.max(1))
                 .collect()
@@ -243,7 +245,7 @@ impl<'a> Fuzzer<'a> {
                 if matches!(error, Some(crate::transport::TransportError::Connect(_))) {
                     unreachable = true;
                 }
-                if let Some(p) = problem {
+                if let (Some(p), Some(req)) = (problem, req) {
                     let sig = signature(&case, &p);
                     match first.get_mut(&sig) {
                         Some(entry) => entry.3 += 1,
@@ -311,7 +313,7 @@ impl<'a> Fuzzer<'a> {
         duplicates: u64,
     ) -> Finding {
         let stdio = self.stdio();
-        let (first_req, first_outcome, again) = self.try_case(&case).await;
+        let (first_outcome, again) = self.try_case(&case).await;
         let reproduced = again.as_ref().is_some_and(|p| p.kind == problem.kind);
         let mut finding = Finding {
             case: case.clone(),
@@ -319,7 +321,7 @@ impl<'a> Fuzzer<'a> {
             original: case.clone(),
             original_problem: problem.clone(),
             original_request: req,
-            shrunk_request: first_req,
+            shrunk_request: first_outcome.request.clone(),
             outcome: first_outcome,
             shrink_attempts: 0,
             reproduced,
@@ -335,11 +337,16 @@ impl<'a> Fuzzer<'a> {
         let mut start = 0usize;
         'outer: while attempts < self.opts.shrink_budget {
             let size = shrink::size(&finding.case);
-            let all = shrink::candidates(&finding.case);
+            let mut all: Vec<Option<Case>> = shrink::candidates(&finding.case)
+                .into_iter()
+                .map(Some)
+                .collect();
             let n = all.len();
             let from = start.min(n);
-            let order = all.into_iter().enumerate().cycle().skip(from).take(n);
-            for (i, candidate) in order {
+            for i in (from..n).chain(0..from) {
+                let Some(candidate) = all[i].take() else {
+                    continue;
+                };
                 if shrink::size(&candidate) >= size {
                     continue;
                 }
@@ -347,13 +354,13 @@ impl<'a> Fuzzer<'a> {
                     break 'outer;
                 }
                 attempts += 1;
-                let (r, o, p) = self.try_case(&candidate).await;
+                let (o, p) = self.try_case(&candidate).await;
                 if let Some(p) = p
                     && p.kind == problem.kind
                 {
                     finding.case = candidate;
                     finding.problem = p;
-                    finding.shrunk_request = r;
+                    finding.shrunk_request = o.request.clone();
                     finding.outcome = o;
                     start = i;
                     continue 'outer;
@@ -407,16 +414,4 @@ pub fn records(
         replay,
     };
     (check, entry)
-}
-
-/// A JSON body value, for tests and tools that build cases by hand.
-pub fn json_case(index: u64, body: Value) -> Case {
-    let method = body.get("method").and_then(Value::as_str).map(String::from);
-    Case {
-        index,
-        label: "hand-made".into(),
-        body: Body::Json(body),
-        headers_for: method,
-        header_edits: Vec::new(),
-    }
 }

@@ -66,21 +66,7 @@ pub fn schema_requirement(method: &str, is_error: bool) -> &'static str {
     if is_error {
         return "ERR-01";
     }
-    match method {
-        "server/discover" => "STATELESS-12",
-        "tools/list" => "TOOLS-02",
-        "tools/call" => "TOOLS-07",
-        "resources/list" => "RES-02",
-        "resources/templates/list" => "RES-03",
-        "resources/read" => "RES-04",
-        "prompts/list" => "PROMPT-02",
-        "prompts/get" => "PROMPT-03",
-        "completion/complete" => "COMPL-02",
-        "tasks/get" => "TASKS-08",
-        "tasks/update" => "TASKS-11",
-        "tasks/cancel" => "TASKS-13",
-        _ => "STATELESS-20",
-    }
+    crate::engine::result_schema_requirement(method)
 }
 
 fn problem(
@@ -228,14 +214,10 @@ pub fn judge(case: &Case, outcome: &HttpOutcome, stdio: bool) -> Option<Problem>
         ));
     }
     // Schema: every message on the wire, the final one for the method asked.
-    let declared: Vec<String> = case
+    let declared = case
         .body
         .json()
-        .and_then(|b| {
-            b.pointer("/params/_meta/io.modelcontextprotocol~1clientCapabilities/extensions")
-        })
-        .and_then(Value::as_object)
-        .map(|e| e.keys().cloned().collect())
+        .map(crate::checks::extensions_declared_in)
         .unwrap_or_default();
     let declared: Vec<&str> = declared.iter().map(String::as_str).collect();
     // A plain JSON body that is not a JSON-RPC response (an OAuth error document, say) is not
