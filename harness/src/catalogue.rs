@@ -20,6 +20,10 @@ pub struct Requirement {
     pub title: String,
     pub rule: String,
     pub source: String,
+    /// Why no scenario checks this requirement (exactly the requirements no check names have
+    /// one; a test holds the catalogue to that).
+    #[serde(default)]
+    pub uncovered: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -77,6 +81,21 @@ impl Catalogue {
 
     pub fn iter(&self) -> impl Iterator<Item = &Requirement> {
         self.order.iter().map(|id| &self.by_id[id])
+    }
+
+    /// The catalogue as the run record carries it.
+    pub fn record_info(&self) -> Vec<mcpcheck_reports::RequirementInfo> {
+        self.iter()
+            .map(|r| mcpcheck_reports::RequirementInfo {
+                id: r.id.clone(),
+                area: r.area.clone(),
+                level: r.level.clone(),
+                title: r.title.clone(),
+                rule: r.rule.clone(),
+                source: r.source.clone(),
+                uncovered: r.uncovered.clone(),
+            })
+            .collect()
     }
 
     pub fn len(&self) -> usize {

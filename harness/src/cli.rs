@@ -1,6 +1,7 @@
 //! The `mcpcheck` command line: `run`, `list`, `explain`, `serve`, `fuzz`.
 //!
-//! Exit codes: 0 no check failed; 1 a check failed; 2 usage or configuration error; 3 the
+//! Exit codes: 0 no check failed (or only failures the baseline expects); 1 a check failed,
+//! a baseline entry is stale, or no check could run; 2 usage or configuration error; 3 the
 //! target could not be reached at all.
 
 use std::collections::BTreeMap;
@@ -65,11 +66,32 @@ pub struct RunArgs {
     #[arg(long, conflicts_with = "url")]
     pub fault: Option<String>,
     /// Write the JSON run record here.
-    #[arg(long)]
+    #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
     /// Write a JUnit XML report here.
-    #[arg(long)]
+    #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
+    /// Write the HTML certification report here (one self-contained file).
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
+    /// Write a Markdown summary here (also appended to $GITHUB_STEP_SUMMARY when that is set).
+    #[arg(long, value_name = "PATH")]
+    pub markdown: Option<PathBuf>,
+    /// Write a SARIF 2.1.0 report here (one result per failing check; rule ids are
+    /// requirement ids).
+    #[arg(long, value_name = "PATH")]
+    pub sarif: Option<PathBuf>,
+    /// Console output: human (grouped, with details), compact (one line per check that did
+    /// not pass), json-lines (one JSON object per scenario and check, then a summary).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Print only the one-line summary (and errors); no progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// YAML baseline of known failures: a `server:` list of `scenario` or `scenario:check`
+    /// ids. Listed failures do not fail the run; a listed entry that passes does (stale).
+    #[arg(long, value_name = "FILE")]
+    pub expected_failures: Option<PathBuf>,
     /// SHOULD-level violations fail the run.
     #[arg(long)]
     pub strict: bool,
@@ -166,6 +188,15 @@ pub struct RunArgs {
 pub enum AuthMethod {
     /// OAuth 2.1 client credentials grant against the server's authorization server.
     ClientCredentials,
+}
+
+/// The console format of `run`.
+#[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]
+pub enum Format {
+    #[default]
+    Human,
+    Compact,
+    JsonLines,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]
@@ -304,6 +335,23 @@ pub async fn main_with(cli: Cli) -> i32 {
     }
 }
 
+fn load_baseline(
+    path: &std::path::Path,
+) -> Result<Vec<mcpcheck_reports::BaselineEntry>, (i32, String)> {
+    crate::baseline::load(path).map_err(|errors| {
+        let mut s = String::new();
+        for e in &errors {
+            s.push_str(&e.to_string());
+            s.push_str("\n\n");
+        }
+        s.push_str(&format!(
+            "{} problem(s) in the expected-failures file; nothing was run.",
+            errors.len()
+        ));
+        (EXIT_USAGE, s)
+    })
+}
+
 fn load_library(dirs: &[PathBuf], catalogue: &Catalogue) -> Result<Library, (i32, String)> {
     Library::load(dirs, catalogue).map_err(|errors| {
         let mut s = String::new();
@@ -324,26 +372,59 @@ fn load_library(dirs: &[PathBuf], catalogue: &Catalogue) -> Result<Library, (i32
 pub async fn run(args: RunArgs) -> Result<i32, (i32, String)> {
     let (record, console) = run_to_record(&args).await?;
     print!("{console}");
-    write_reports(&args, &record)?;
+    write_reports(&ReportPaths::of_run(&args), &record)?;
+    // The human and compact reports list stale entries themselves.
+    let console_shows_stale = !args.quiet && args.format != Format::JsonLines;
+    if let Some(b) = record.baseline.as_ref().filter(|_| !console_shows_stale) {
+        for e in &b.stale {
+            eprintln!(
+                "error: stale baseline entry: {}",
+                mcpcheck_reports::baseline::stale_message(&b.file, e)
+            );
+        }
+    }
     Ok(exit_code(&record))
 }
 
-/// 0 only when some check ran and none failed or could not be judged: a run in which every
-/// check was not applicable, or one with errored checks, certifies nothing.
+/// 0 when some check ran and nothing failed or could not be judged, except what the baseline
+/// expects; 1 otherwise (a stale baseline entry fails too). A run in which every check was not
+/// applicable certifies nothing: 1.
 pub fn exit_code(record: &RunRecord) -> i32 {
-    let s = &record.summary;
-    let ran = s.passed + s.failed + s.warned;
-    if s.failed > 0 || s.errored > 0 {
-        EXIT_FAILED
-    } else if ran == 0 {
-        eprintln!("error: no check could run against this server (all were not applicable)");
-        EXIT_FAILED
-    } else {
-        EXIT_OK
+    match record.verdict() {
+        mcpcheck_reports::Verdict::Pass => EXIT_OK,
+        mcpcheck_reports::Verdict::Fail => EXIT_FAILED,
+        mcpcheck_reports::Verdict::NothingRan => {
+            eprintln!("error: no check could run against this server (all were not applicable)");
+            EXIT_FAILED
+        }
     }
 }
 
-pub fn write_reports(args: &RunArgs, record: &RunRecord) -> Result<(), (i32, String)> {
+/// Where the report files go (shared by `run` and `fuzz`).
+#[derive(Debug, Default, Clone)]
+pub struct ReportPaths {
+    pub json: Option<PathBuf>,
+    pub junit: Option<PathBuf>,
+    pub html: Option<PathBuf>,
+    pub markdown: Option<PathBuf>,
+    pub sarif: Option<PathBuf>,
+}
+
+impl ReportPaths {
+    pub fn of_run(args: &RunArgs) -> ReportPaths {
+        ReportPaths {
+            json: args.json.clone(),
+            junit: args.junit.clone(),
+            html: args.html.clone(),
+            markdown: args.markdown.clone(),
+            sarif: args.sarif.clone(),
+        }
+    }
+}
+
+/// Writes every requested report, and the Markdown summary to `$GITHUB_STEP_SUMMARY` when
+/// GitHub Actions set it (appended: the file collects a job step's summaries).
+pub fn write_reports(paths: &ReportPaths, record: &RunRecord) -> Result<(), (i32, String)> {
     let write = |path: &PathBuf, text: String| {
         std::fs::write(path, text).map_err(|e| {
             (
@@ -352,13 +433,89 @@ pub fn write_reports(args: &RunArgs, record: &RunRecord) -> Result<(), (i32, Str
             )
         })
     };
-    if let Some(p) = &args.json {
+    if let Some(p) = &paths.json {
         write(p, mcpcheck_reports::json(record))?;
     }
-    if let Some(p) = &args.junit {
+    if let Some(p) = &paths.junit {
         write(p, mcpcheck_reports::junit(record))?;
     }
+    if let Some(p) = &paths.html {
+        write(p, mcpcheck_reports::html(record))?;
+    }
+    if let Some(p) = &paths.sarif {
+        write(p, mcpcheck_reports::sarif(record))?;
+    }
+    let summary_file = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty());
+    if paths.markdown.is_some() || summary_file.is_some() {
+        let md = mcpcheck_reports::markdown(record);
+        if let Some(p) = &paths.markdown {
+            write(p, md.clone())?;
+        }
+        if let Some(f) = summary_file {
+            use std::io::Write as _;
+            let path = PathBuf::from(f);
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .and_then(|mut file| file.write_all(md.as_bytes()))
+                .map_err(|e| {
+                    (
+                        EXIT_USAGE,
+                        format!(
+                            "error: cannot append to $GITHUB_STEP_SUMMARY ({}): {e}",
+                            path.display()
+                        ),
+                    )
+                })?;
+        }
+    }
     Ok(())
+}
+
+/// The console text of a run in the chosen format (`--quiet`: the one-line summary only).
+pub fn render_console(args: &RunArgs, record: &RunRecord, preamble: &[String]) -> String {
+    let color = use_color(args.color);
+    if args.quiet {
+        return format!("{}\n", record.one_line_summary());
+    }
+    match args.format {
+        Format::Human => {
+            let mut console = String::new();
+            for line in preamble {
+                console.push_str(&format!("authorization: {line}\n"));
+            }
+            console.push_str(&mcpcheck_reports::console(
+                record,
+                ConsoleOptions {
+                    color,
+                    verbose: args.verbose,
+                },
+            ));
+            console
+        }
+        Format::Compact => mcpcheck_reports::compact(record, color),
+        Format::JsonLines => mcpcheck_reports::json_lines(record),
+    }
+}
+
+/// A progress bar on stderr, only for a person watching: a terminal, not CI, not --quiet.
+fn progress_bar(args: &RunArgs, scenarios: usize) -> Option<indicatif::ProgressBar> {
+    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
+    if args.quiet || ci || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(scenarios as u64);
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(10));
+    let template = if use_color(args.color) {
+        "{spinner:.cyan} [{bar:30.cyan/blue}] {pos}/{len} scenarios {elapsed} {wide_msg}"
+    } else {
+        "{spinner} [{bar:30}] {pos}/{len} scenarios {elapsed} {wide_msg}"
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    Some(bar)
 }
 
 /// The bundled reference server on an ephemeral loopback port, with the named fault.
@@ -423,6 +580,10 @@ pub async fn run_to_record(args: &RunArgs) -> Result<(RunRecord, String), (i32, 
     if args.concurrency == 0 {
         return Err((EXIT_USAGE, "error: --concurrency must be at least 1".into()));
     }
+    let baseline = match &args.expected_failures {
+        Some(p) => Some((p.display().to_string(), load_baseline(p)?)),
+        None => None,
+    };
     let catalogue = Arc::new(Catalogue::builtin());
     let library = load_library(&args.scenarios, &catalogue)?;
     let selected = library.select(&args.only);
@@ -538,7 +699,9 @@ pub async fn run_to_record(args: &RunArgs) -> Result<(RunRecord, String), (i32, 
         )
         .await?
     };
+    let progress = progress_bar(args, selected.len());
     let opts = RunOptions {
+        progress: progress.clone(),
         url: url.clone(),
         more_urls,
         strict: args.strict,
@@ -694,6 +857,9 @@ pub async fn run_to_record(args: &RunArgs) -> Result<(RunRecord, String), (i32, 
     if let Some(t) = &runner.stdio {
         t.server.shutdown().await;
     }
+    if let Some(p) = &progress {
+        p.finish_and_clear();
+    }
     let Some(results) = results else {
         return Err((130, "interrupted".into()));
     };
@@ -704,7 +870,7 @@ pub async fn run_to_record(args: &RunArgs) -> Result<(RunRecord, String), (i32, 
         checks.extend(c);
     }
     let summary = Summary::from_checks(&checks);
-    let record = RunRecord {
+    let mut record = RunRecord {
         version: mcpcheck_reports::RECORD_VERSION,
         tool: ToolInfo {
             name: "mcpcheck".into(),
@@ -720,18 +886,13 @@ pub async fn run_to_record(args: &RunArgs) -> Result<(RunRecord, String), (i32, 
         scenarios,
         checks,
         fuzz: None,
+        requirements: catalogue.record_info(),
+        baseline: None,
     };
-    let mut console = String::new();
-    for line in &auth_log {
-        console.push_str(&format!("authorization: {line}\n"));
+    if let Some((file, entries)) = &baseline {
+        mcpcheck_reports::apply_baseline(&mut record, file, entries);
     }
-    console.push_str(&mcpcheck_reports::console(
-        &record,
-        ConsoleOptions {
-            color: use_color(args.color),
-            verbose: args.verbose,
-        },
-    ));
+    let console = render_console(args, &record, &auth_log);
     Ok((record, console))
 }
 

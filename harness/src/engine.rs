@@ -74,6 +74,8 @@ pub struct RunOptions {
     /// Tokens for protected servers; a `valid` one goes on every request as
     /// `Authorization: Bearer`.
     pub auth: crate::auth::AuthTokens,
+    /// Advanced once per finished scenario (a terminal progress bar; hidden otherwise).
+    pub progress: Option<indicatif::ProgressBar>,
 }
 
 impl RunOptions {
@@ -97,6 +99,7 @@ impl RunOptions {
             client_name: "mcpcheck".into(),
             client_version: env!("CARGO_PKG_VERSION").into(),
             auth: crate::auth::AuthTokens::default(),
+            progress: None,
         }
     }
 }
@@ -542,7 +545,14 @@ impl Runner {
             futures_util::stream::iter(scenarios.iter().cloned().enumerate())
                 .map(|(i, s)| {
                     let me = Arc::clone(self);
-                    async move { (i, me.run_scenario(&s).await) }
+                    async move {
+                        let r = me.run_scenario(&s).await;
+                        if let Some(p) = &me.opts.progress {
+                            p.inc(1);
+                            p.set_message(s.id.value.clone());
+                        }
+                        (i, r)
+                    }
                 })
                 .buffer_unordered(n)
                 .collect()
@@ -1878,6 +1888,7 @@ impl Runner {
             step: Some(step.name.value.clone()),
             exchange,
             curl: None,
+            baseline: None,
         }
     }
 

@@ -4,6 +4,7 @@
 //! and `checks` judges exchanges; `cli` is the binary's glue.
 
 pub mod auth;
+pub mod baseline;
 pub mod catalogue;
 pub mod checks;
 pub mod cli;

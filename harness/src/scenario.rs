@@ -933,7 +933,7 @@ fn levenshtein(a: &str, b: &str) -> usize {
 }
 
 /// Rewrites serde-saphyr's error into ours: file name, and a did-you-mean for unknown fields.
-fn from_yaml_error(file: &str, text: &str, e: &serde_saphyr::Error) -> LoadError {
+pub(crate) fn from_yaml_error(file: &str, text: &str, e: &serde_saphyr::Error) -> LoadError {
     let full = e.to_string();
     let (line, column) = match e.location().filter(|l| l.line() > 0) {
         Some(l) => (l.line(), l.column()),
@@ -996,7 +996,7 @@ fn unlocated_position(text: &str, message: &str) -> (u64, u64) {
     found.unwrap_or((1, 1))
 }
 
-fn err_at(file: &str, text: &str, loc: &Location, message: String) -> LoadError {
+pub(crate) fn err_at(file: &str, text: &str, loc: &Location, message: String) -> LoadError {
     LoadError {
         file: file.to_string(),
         line: loc.line(),

@@ -48,12 +48,11 @@ fn a_passing_run_exits_0_and_writes_the_json_record() {
             .unwrap()
             .contains("<testsuites")
     );
+    let last = stdout.lines().last().unwrap();
+    assert!(last.starts_with("mcpcheck PASS: "), "{last}");
     assert!(
-        stdout
-            .lines()
-            .last()
-            .unwrap()
-            .ends_with("0 failed, 0 warned, 0 not applicable, 0 errored")
+        last.contains(" passed, 0 failed, 0 warned, 0 not applicable, 0 errored; "),
+        "{last}"
     );
 }
 

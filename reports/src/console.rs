@@ -227,9 +227,40 @@ fn check_entry<'a>(
 ) {
     let color = opts.color;
     match check.status {
+        // A failure the baseline expects: one line, details only when verbose, so that the
+        // report leads with regressions.
+        Status::Fail | Status::Warn | Status::Error
+            if check.baseline.is_some() && !opts.verbose =>
+        {
+            let tag = paint(color, Style::Dim, &format!("{:<5}", "XFAIL"));
+            let _ = writeln!(
+                out,
+                "    {tag}  {}: {}",
+                check_heading(check),
+                check.message
+            );
+            if let Some(b) = &check.baseline {
+                let _ = writeln!(
+                    out,
+                    "{}expected by the baseline (line {}: {})",
+                    " ".repeat(DETAIL_INDENT),
+                    b.line,
+                    b.entry
+                );
+            }
+        }
         Status::Fail | Status::Warn | Status::Error => {
             let tag = padded_tag(color, check.status, status_tag(check.status));
             let _ = writeln!(out, "    {tag}  {}", check_heading(check));
+            if let Some(b) = &check.baseline {
+                let _ = writeln!(
+                    out,
+                    "{}expected by the baseline (line {}: {})",
+                    " ".repeat(DETAIL_INDENT),
+                    b.line,
+                    b.entry
+                );
+            }
             let step = check.step.as_deref().unwrap_or("");
             let first_for_step = check.exchange.is_none() || !shown_steps.contains(&step);
             if check.exchange.is_some() && first_for_step {
@@ -396,18 +427,105 @@ fn summary(out: &mut String, record: &RunRecord, color: bool) {
         };
         let _ = writeln!(out, "    {label:<16}{value}");
     }
-    let _ = writeln!(
-        out,
-        "  {:<18}{} passed (distinct ids)",
-        "requirements:", s.requirements_passed
-    );
+    if s.expected_failures > 0 {
+        let _ = writeln!(
+            out,
+            "    {:<16}{} (listed in the baseline)",
+            "expected:", s.expected_failures
+        );
+    }
+    let reqs = if record.requirements.is_empty() {
+        format!("{} passed (distinct ids)", s.requirements_passed)
+    } else {
+        format!(
+            "{} of {} passed",
+            s.requirements_passed,
+            record.requirements.len()
+        )
+    };
+    let _ = writeln!(out, "  {:<18}{reqs}", "requirements:");
     let _ = writeln!(out, "  {:<18}{} ms", "duration:", record.duration_ms);
+    if let Some(b) = &record.baseline {
+        baseline_lines(out, b, color);
+    }
     let _ = writeln!(out);
+    let verdict = record.verdict();
+    let style = match verdict {
+        crate::Verdict::Pass => Style::Green,
+        crate::Verdict::Fail => Style::Red,
+        crate::Verdict::NothingRan => Style::Yellow,
+    };
+    let line = record.one_line_summary();
+    let _ = writeln!(out, "{}", paint(color, style, &line));
+}
+
+/// The baseline block: stale entries (each saying which line to delete) and entries that
+/// matched nothing.
+fn baseline_lines(out: &mut String, b: &crate::BaselineRecord, color: bool) {
     let _ = writeln!(
         out,
-        "{} passed, {} failed, {} warned, {} not applicable, {} errored",
-        s.passed, s.failed, s.warned, s.not_applicable, s.errored
+        "  {:<18}{}: {} expected, {} stale, {} matched nothing",
+        "baseline:",
+        b.file,
+        b.expected.len(),
+        b.stale.len(),
+        b.unmatched.len()
     );
+    for e in &b.stale {
+        let msg = crate::baseline::stale_message(&b.file, e);
+        let _ = writeln!(out, "    {}  {msg}", paint(color, Style::Red, "STALE"));
+    }
+    for e in &b.unmatched {
+        let _ = writeln!(
+            out,
+            "    {}   {}:{}: `{}` matched no check that ran in this run (no such scenario or check, or it was not applicable)",
+            paint(color, Style::Dim, "NOTE"),
+            b.file,
+            e.line,
+            e.entry
+        );
+    }
+}
+
+/// One line per check that did not pass (expected failures marked XFAIL), stale baseline
+/// entries, then the one-line summary: for CI logs.
+pub(crate) fn render_compact(record: &RunRecord, color: bool) -> String {
+    let mut out = String::new();
+    for c in &record.checks {
+        if !matches!(c.status, Status::Fail | Status::Warn | Status::Error) {
+            continue;
+        }
+        let tag = if c.baseline.is_some() {
+            paint(color, Style::Dim, &format!("{:<5}", "XFAIL"))
+        } else {
+            padded_tag(color, c.status, status_tag(c.status))
+        };
+        let mut line = format!(
+            "{tag} {} {}:{} {}",
+            c.requirement, c.scenario, c.id, c.message
+        );
+        if let (Some(e), Some(a)) = (&c.expected, &c.actual)
+            && c.message != format!("expected {e}, got {a}")
+        {
+            line.push_str(&format!(" (expected {e}, got {a})"));
+        }
+        let _ = writeln!(out, "{}", one_line(&line));
+    }
+    if let Some(b) = &record.baseline {
+        for e in &b.stale {
+            let msg = crate::baseline::stale_message(&b.file, e);
+            let _ = writeln!(out, "{} {msg}", paint(color, Style::Red, "STALE"));
+        }
+    }
+    let _ = writeln!(out, "{}", record.one_line_summary());
+    out
+}
+
+/// Newlines and tabs folded so that an entry stays on one line.
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 #[cfg(test)]

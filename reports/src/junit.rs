@@ -22,6 +22,11 @@ pub(crate) fn render(record: &RunRecord) -> String {
             .collect();
         report.add_test_suite(suite(scenario, &checks));
     }
+    if let Some(b) = &record.baseline
+        && !b.stale.is_empty()
+    {
+        report.add_test_suite(stale_suite(b));
+    }
 
     report
         .to_string()
@@ -58,8 +63,34 @@ fn failure_text(check: &CheckRecord) -> String {
     text
 }
 
+/// Stale baseline entries fail the run, so each is a failing case of a `baseline` suite.
+fn stale_suite(b: &crate::BaselineRecord) -> TestSuite {
+    let mut suite = TestSuite::new("baseline");
+    suite.add_property(("file", b.file.as_str()));
+    for e in &b.stale {
+        let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        st.set_message(crate::baseline::stale_message(&b.file, e))
+            .set_type("stale baseline entry");
+        let mut case = TestCase::new(format!("{} (line {})", e.entry, e.line), st);
+        case.set_classname("baseline");
+        suite.add_test_case(case);
+    }
+    suite
+}
+
 fn case(check: &CheckRecord) -> TestCase {
     let status = match check.status {
+        // Listed in the baseline: skipped, so CI dashboards show it without failing on it.
+        Status::Fail | Status::Error if check.baseline.is_some() => {
+            let mut st = TestCaseStatus::skipped();
+            let line = check.baseline.as_ref().map_or(0, |b| b.line);
+            st.set_message(format!(
+                "expected failure (baseline line {line}): {}",
+                check.message
+            ))
+            .set_description(failure_text(check));
+            st
+        }
         Status::Pass | Status::Warn => TestCaseStatus::success(),
         Status::Fail => {
             let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);

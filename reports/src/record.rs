@@ -30,6 +30,153 @@ pub struct RunRecord {
     /// failing check in `checks`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fuzz: Option<FuzzRecord>,
+    /// The requirement catalogue the run was judged against, in catalogue order, so that a
+    /// report can trace every requirement (covered or not) without the tool at hand.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requirements: Vec<RequirementInfo>,
+    /// The expected-failures baseline, when the run was given one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineRecord>,
+}
+
+/// One requirement of the catalogue.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RequirementInfo {
+    /// Stable id, e.g. `STATELESS-02`.
+    pub id: String,
+    /// Area, e.g. `stateless`, `auth`.
+    pub area: String,
+    /// The RFC 2119 keyword(s) as the spec digest states them, e.g. `MUST / MUST NOT`.
+    pub level: String,
+    pub title: String,
+    pub rule: String,
+    /// Where the requirement is stated.
+    pub source: String,
+    /// Why no scenario checks it, when none does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncovered: Option<String>,
+}
+
+/// The outcome of an expected-failures baseline (`--expected-failures FILE`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct BaselineRecord {
+    /// The file as given on the command line.
+    pub file: String,
+    /// Entries whose scenario or check failed, as the baseline expects.
+    pub expected: Vec<BaselineEntry>,
+    /// Entries whose scenario or check now passes: the run fails until they are deleted.
+    pub stale: Vec<BaselineEntry>,
+    /// Entries that matched nothing in this run (no such scenario or check ran, or it was not
+    /// applicable): no signal either way, reported so typos do not go unnoticed.
+    pub unmatched: Vec<BaselineEntry>,
+}
+
+/// One line of the baseline's `server:` list.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BaselineEntry {
+    /// As written: `scenario` or `scenario:check`.
+    pub entry: String,
+    /// 1-based line in the baseline file.
+    pub line: usize,
+}
+
+impl BaselineEntry {
+    pub fn scenario(&self) -> &str {
+        self.entry.split_once(':').map_or(&self.entry, |(s, _)| s)
+    }
+
+    pub fn check(&self) -> Option<&str> {
+        self.entry.split_once(':').map(|(_, c)| c)
+    }
+}
+
+/// What a run certifies, all things considered (statuses, `--strict`, the baseline).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Some check ran and nothing failed except failures the baseline expects.
+    Pass,
+    /// A check failed or errored outside the baseline, or a baseline entry is stale.
+    Fail,
+    /// Every check was not applicable: the run certifies nothing.
+    NothingRan,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+            Verdict::NothingRan => "NOTHING RAN",
+        }
+    }
+}
+
+impl RunRecord {
+    /// The run's verdict: what the exit code and every report's headline say.
+    pub fn verdict(&self) -> Verdict {
+        let s = &self.summary;
+        let unexpected = (s.failed + s.errored).saturating_sub(s.expected_failures);
+        let stale = self.baseline.as_ref().is_some_and(|b| !b.stale.is_empty());
+        if unexpected > 0 || stale {
+            Verdict::Fail
+        } else if s.passed + s.failed + s.warned == 0 {
+            Verdict::NothingRan
+        } else {
+            Verdict::Pass
+        }
+    }
+
+    /// The catalogue entry of a requirement id, when the record carries the catalogue.
+    pub fn requirement(&self, id: &str) -> Option<&RequirementInfo> {
+        self.requirements.iter().find(|r| r.id == id)
+    }
+
+    /// One line: verdict, counts, requirements, duration.
+    pub fn one_line_summary(&self) -> String {
+        let s = &self.summary;
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let mut baseline = Vec::new();
+        if s.expected_failures > 0 {
+            baseline.push(plural(
+                s.expected_failures as usize,
+                "expected failure",
+                "expected failures",
+            ));
+        }
+        if let Some(b) = self.baseline.as_ref().filter(|b| !b.stale.is_empty()) {
+            baseline.push(plural(
+                b.stale.len(),
+                "stale baseline entry",
+                "stale baseline entries",
+            ));
+        }
+        let baseline = if baseline.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", baseline.join(", "))
+        };
+        let reqs = if self.requirements.is_empty() {
+            format!("{} requirements passed", s.requirements_passed)
+        } else {
+            format!(
+                "{}/{} requirements passed",
+                s.requirements_passed,
+                self.requirements.len()
+            )
+        };
+        format!(
+            "mcpcheck {}: {} passed, {} failed, {} warned, {} not applicable, {} errored{baseline}; {reqs}; {:.1} s",
+            self.verdict().as_str(),
+            s.passed,
+            s.failed,
+            s.warned,
+            s.not_applicable,
+            s.errored,
+            self.duration_ms as f64 / 1000.0
+        )
+    }
 }
 
 /// A live fuzzing campaign.
@@ -127,6 +274,10 @@ pub struct Summary {
     pub errored: u64,
     /// Distinct requirement ids with at least one check and no failing, warning or erroring check.
     pub requirements_passed: u64,
+    /// Failed or errored checks that the expected-failures baseline lists (part of `failed` and
+    /// `errored`; they do not fail the run).
+    #[serde(default)]
+    pub expected_failures: u64,
 }
 
 impl Summary {
@@ -143,6 +294,9 @@ impl Summary {
                 Status::Warn => s.warned += 1,
                 Status::NotApplicable => s.not_applicable += 1,
                 Status::Error => s.errored += 1,
+            }
+            if c.baseline.is_some() && matches!(c.status, Status::Fail | Status::Error) {
+                s.expected_failures += 1;
             }
             let ok = reqs.entry(c.requirement.as_str()).or_insert(true);
             match c.status {
@@ -255,6 +409,10 @@ pub struct CheckRecord {
     /// A shell command that replays the request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub curl: Option<String>,
+    /// The baseline entry that expects this check to fail, when one does (set only on
+    /// failing, warning and erroring checks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineEntry>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -308,6 +466,7 @@ mod tests {
             step: None,
             exchange: None,
             curl: None,
+            baseline: None,
         }
     }
 
@@ -342,6 +501,7 @@ mod tests {
                 not_applicable: 2,
                 errored: 1,
                 requirements_passed: 2,
+                expected_failures: 0,
             }
         );
         assert_eq!(

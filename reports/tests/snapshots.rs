@@ -1,277 +1,20 @@
 //! Snapshot tests of every report format on one fixed, hand-built run record.
 
+mod common;
+
+use common::*;
 use mcpcheck_reports::{
-    CheckRecord, ConsoleOptions, Exchange, HttpRequestRecord, HttpResponseRecord, Level,
-    RECORD_VERSION, RunRecord, ScenarioRecord, ServerIdentity, Status, Summary, Target, ToolInfo,
-    console, json, junit,
+    ConsoleOptions, RunRecord, compact, console, json, json_lines, junit, markdown,
 };
 
-const URL: &str = "http://127.0.0.1:1234/mcp";
-
-fn headers(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-fn request(method: &str, mcp_method: &str, body: &str) -> HttpRequestRecord {
-    HttpRequestRecord {
-        method: "POST".into(),
-        url: URL.into(),
-        headers: headers(&[
-            ("content-type", "application/json"),
-            ("accept", "application/json, text/event-stream"),
-            ("mcp-protocol-version", "2026-07-28"),
-            ("mcp-method", mcp_method),
-        ]),
-        body: body.replace("{method}", method),
-    }
-}
-
-fn check(
-    scenario: &str,
-    id: &str,
-    requirement: &str,
-    level: Level,
-    status: Status,
-    rule: &str,
-    message: &str,
-) -> CheckRecord {
-    CheckRecord {
-        scenario: scenario.into(),
-        id: id.into(),
-        requirement: requirement.into(),
-        level,
-        status,
-        rule: rule.into(),
-        message: message.into(),
-        expected: None,
-        actual: None,
-        step: None,
-        exchange: None,
-        curl: None,
-    }
-}
-
-fn scenario(
-    id: &str,
-    title: &str,
-    area: &str,
-    status: Status,
-    reason: Option<&str>,
-) -> ScenarioRecord {
-    ScenarioRecord {
-        id: id.into(),
-        title: title.into(),
-        area: area.into(),
-        status,
-        reason: reason.map(Into::into),
-        source: format!("builtin:scenarios/{area}/{id}.yaml"),
-        duration_ms: 42,
-    }
-}
-
-/// A run over two areas: one passing scenario, one failing (exchange and curl), one warning,
-/// two not applicable (with reason; one without any check), and one erroring (transport error).
-fn fixture() -> RunRecord {
-    let meta_rule = "A request whose _meta lacks protocolVersion or clientCapabilities (or has no _meta/params) is answered with JSON-RPC -32602 and HTTP 400.";
-    let discover_body = r#"{"jsonrpc":"2.0","id":1,"method":"{method}","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}"#;
-    let missing_version_body = r#"{"jsonrpc":"2.0","id":7,"method":"{method}","params":{"_meta":{"io.modelcontextprotocol/clientCapabilities":{}}}}"#;
-
-    let mut checks = Vec::new();
-
-    // discover: all pass
-    checks.push(check(
-        "discover",
-        "discover-is-implemented",
-        "STATELESS-11",
-        Level::Must,
-        Status::Pass,
-        "server/discover returns a result, not -32601.",
-        "server/discover returned a result",
-    ));
-    checks.push(check(
-        "discover",
-        "discover-result-shape",
-        "STATELESS-12",
-        Level::Must,
-        Status::Pass,
-        "The DiscoverResult validates against the schema.",
-        "DiscoverResult is valid",
-    ));
-
-    // meta-required: one pass, one fail with exchange and curl
-    checks.push(check(
-        "meta-required",
-        "meta-missing-client-capabilities",
-        "STATELESS-02",
-        Level::Must,
-        Status::Pass,
-        meta_rule,
-        "answered 400 with -32602",
-    ));
-    let mut fail = check(
-        "meta-required",
-        "meta-missing-protocol-version",
-        "STATELESS-02",
-        Level::Must,
-        Status::Fail,
-        meta_rule,
-        "expected a -32602 error, got a result",
-    );
-    fail.expected = Some("HTTP 400 with error.code -32602".into());
-    fail.actual = Some("HTTP 200 with a result".into());
-    fail.step = Some("discover without protocolVersion".into());
-    fail.exchange = Some(Exchange {
-        request: request("server/discover", "server/discover", missing_version_body),
-        response: Some(HttpResponseRecord {
-            status: 200,
-            headers: headers(&[("content-type", "application/json")]),
-            body: r#"{"jsonrpc":"2.0","id":7,"result":{"resultType":"complete","supportedVersions":["2026-07-28"],"capabilities":{},"ttlMs":0,"cacheScope":"public"}}"#.into(),
-            truncated: false,
-        }),
-        transport_error: None,
-        stderr: None,
-        elapsed_ms: 3,
-    });
-    fail.curl = Some(format!(
-        "curl -sS -X POST '{URL}' -H 'content-type: application/json' -H 'accept: application/json, text/event-stream' -H 'mcp-protocol-version: 2026-07-28' -H 'mcp-method: server/discover' --data-raw '{}'",
-        missing_version_body.replace("{method}", "server/discover")
-    ));
-    checks.push(fail);
-
-    // server-identity: a warning with a long, record-truncated body
-    let mut warn = check(
-        "server-identity",
-        "server-info-present",
-        "STATELESS-07",
-        Level::Should,
-        Status::Warn,
-        "Every result includes _meta[\"io.modelcontextprotocol/serverInfo\"] with name and version.",
-        "result has no io.modelcontextprotocol/serverInfo in _meta",
-    );
-    warn.expected = Some("_meta.io.modelcontextprotocol/serverInfo present".into());
-    warn.actual = Some("no _meta in the result".into());
-    warn.step = Some("tools/list".into());
-    let long_tools: Vec<String> = (0..60)
-        .map(|i| format!(r#"{{"name":"tool_{i:02}","inputSchema":{{"type":"object"}}}}"#))
-        .collect();
-    warn.exchange = Some(Exchange {
-        request: request("tools/list", "tools/list", discover_body),
-        response: Some(HttpResponseRecord {
-            status: 200,
-            headers: headers(&[("content-type", "application/json")]),
-            body: format!(
-                r#"{{"jsonrpc":"2.0","id":1,"result":{{"resultType":"complete","tools":[{}]"#,
-                long_tools.join(",")
-            ),
-            truncated: true,
-        }),
-        transport_error: None,
-        stderr: None,
-        elapsed_ms: 5,
-    });
-    checks.push(warn);
-
-    // caching: not applicable check
-    checks.push(check(
-        "caching-pages",
-        "same-scope-on-all-pages",
-        "CACHE-04",
-        Level::Must,
-        Status::NotApplicable,
-        "Every page of a paginated list has the same cacheScope as the first page.",
-        "tools/list has a single page",
-    ));
-
-    // caching-hints: error with a transport error
-    let mut err = check(
-        "caching-hints",
-        "discover-has-hints",
-        "CACHE-01",
-        Level::Must,
-        Status::Error,
-        "Complete results of the six cacheable methods include ttlMs and cacheScope.",
-        "request failed before a response arrived",
-    );
-    err.step = Some("server/discover".into());
-    err.exchange = Some(Exchange {
-        request: request("server/discover", "server/discover", discover_body),
-        response: None,
-        transport_error: Some("timed out after 10000 ms waiting for response headers".into()),
-        stderr: None,
-        elapsed_ms: 10000,
-    });
-    checks.push(err);
-
-    let scenarios = vec![
-        scenario(
-            "discover",
-            "Server discovery",
-            "stateless",
-            Status::Pass,
-            None,
-        ),
-        scenario(
-            "meta-required",
-            "Required _meta fields are enforced",
-            "stateless",
-            Status::Fail,
-            None,
-        ),
-        scenario(
-            "caching-pages",
-            "Caching hints across pages",
-            "caching",
-            Status::NotApplicable,
-            Some("no list result spans more than one page"),
-        ),
-        scenario(
-            "server-identity",
-            "Server identity in results",
-            "stateless",
-            Status::Warn,
-            None,
-        ),
-        scenario(
-            "caching-hints",
-            "Caching hints on cacheable results",
-            "caching",
-            Status::Error,
-            Some("transport failure during the scenario"),
-        ),
-        // Not applicable before any check ran: JUnit gets a synthetic skipped case.
-        scenario(
-            "caching-private",
-            "Private scope for per-user results",
-            "caching",
-            Status::NotApplicable,
-            Some("the target has no authorization configured"),
-        ),
-    ];
-
-    RunRecord {
-        version: RECORD_VERSION,
-        tool: ToolInfo {
-            name: "mcpcheck".into(),
-            version: "0.1.0".into(),
-        },
-        revision: "2026-07-28".into(),
-        target: Target::Http { url: URL.into() },
-        server: Some(ServerIdentity {
-            name: "ref-server".into(),
-            version: "1.2.3".into(),
-            title: Some("Reference Server".into()),
-        }),
-        started_at: "2026-09-01T10:00:00Z".into(),
-        duration_ms: 10123,
-        strict: false,
-        summary: Summary::from_checks(&checks),
-        scenarios,
-        checks,
-        fuzz: None,
-    }
+/// Redactions for anything a live run would vary: times and loopback ports.
+macro_rules! redacted {
+    ($($body:tt)*) => {
+        insta::with_settings!({filters => vec![
+            (r"127\.0\.0\.1:\d+", "127.0.0.1:[port]"),
+            (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "[time]"),
+        ]}, { $($body)* })
+    };
 }
 
 #[test]
@@ -284,7 +27,9 @@ fn console_plain() {
         },
     );
     assert!(!out.contains('\x1b'));
-    assert!(out.ends_with("3 passed, 1 failed, 1 warned, 1 not applicable, 1 errored\n"));
+    assert!(out.ends_with(
+        "mcpcheck FAIL: 3 passed, 1 failed, 1 warned, 1 not applicable, 1 errored; 2/9 requirements passed; 10.1 s\n"
+    ));
     insta::assert_snapshot!("console_plain", out);
 }
 
@@ -330,6 +75,15 @@ fn junit_xml() {
 }
 
 #[test]
+fn junit_with_baseline() {
+    let out = junit(&baseline_fixture());
+    // The expected failure is skipped, the stale entry a failing case of its own suite.
+    assert!(out.contains("expected failure (baseline line 2)"), "{out}");
+    assert!(out.contains("<testsuite name=\"baseline\""), "{out}");
+    redacted! { insta::assert_snapshot!("junit_baseline", out) }
+}
+
+#[test]
 fn reports_are_pure() {
     let record = fixture();
     let opts = ConsoleOptions {
@@ -339,4 +93,120 @@ fn reports_are_pure() {
     assert_eq!(console(&record, opts), console(&record, opts));
     assert_eq!(junit(&record), junit(&record));
     assert_eq!(json(&record), json(&record));
+    assert_eq!(markdown(&record), markdown(&record));
+    assert_eq!(json_lines(&record), json_lines(&record));
+    assert_eq!(compact(&record, true), compact(&record, true));
+}
+
+#[test]
+fn console_with_baseline() {
+    let out = console(
+        &baseline_fixture(),
+        ConsoleOptions {
+            color: false,
+            verbose: false,
+        },
+    );
+    assert!(out.contains("XFAIL"), "{out}");
+    assert!(out.contains("delete line 3 of baseline.yaml"), "{out}");
+    redacted! { insta::assert_snapshot!("console_baseline", out) }
+}
+
+#[test]
+fn compact_lines() {
+    let out = compact(&baseline_fixture(), false);
+    // One line per check that did not pass, the stale entry, and the summary line.
+    assert_eq!(out.lines().count(), 3 + 1 + 1, "{out}");
+    assert!(out.lines().last().unwrap().starts_with("mcpcheck FAIL:"));
+    redacted! { insta::assert_snapshot!("compact", out) }
+}
+
+#[test]
+fn json_lines_objects() {
+    let record = fuzz_fixture();
+    let out = json_lines(&record);
+    let objects: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is one JSON object"))
+        .collect();
+    assert_eq!(objects[0]["type"], "run");
+    assert_eq!(objects.last().unwrap()["type"], "summary");
+    assert_eq!(objects.last().unwrap()["verdict"], "fail");
+    let checks = objects.iter().filter(|o| o["type"] == "check").count();
+    assert_eq!(checks, record.checks.len());
+    redacted! { insta::assert_snapshot!("json_lines", out) }
+}
+
+#[test]
+fn markdown_summaries() {
+    let out = markdown(&baseline_fixture());
+    assert!(out.starts_with("## ❌ MCP conformance: FAIL"), "{out}");
+    assert!(out.contains("delete line 3 of baseline.yaml"));
+    redacted! { insta::assert_snapshot!("markdown_baseline", out) }
+    redacted! { insta::assert_snapshot!("markdown_fuzz", markdown(&fuzz_fixture())) }
+}
+
+#[test]
+fn markdown_neutralises_hostile_text() {
+    let mut r = fixture();
+    r.checks[3].message = "</summary><img src=x onerror=alert(1)> | `x` **y**".into();
+    let out = markdown(&r);
+    assert!(!out.contains("<img"), "{out}");
+    assert!(out.contains("&lt;img src=x onerror=alert(1)&gt;"), "{out}");
+}
+
+#[test]
+fn baseline_verdicts() {
+    use mcpcheck_reports::{BaselineEntry, Verdict, apply_baseline};
+    let entry = |e: &str, line| BaselineEntry {
+        entry: e.into(),
+        line,
+    };
+    // Every failure and error listed: the run passes, warnings do not matter.
+    let mut r = fixture();
+    apply_baseline(
+        &mut r,
+        "b.yaml",
+        &[
+            entry("meta-required:meta-missing-protocol-version", 2),
+            entry("caching-hints", 3),
+        ],
+    );
+    assert_eq!(r.verdict(), Verdict::Pass);
+    assert_eq!(r.summary.expected_failures, 2);
+    let b = r.baseline.as_ref().unwrap();
+    assert_eq!(b.expected.len(), 2);
+    assert!(b.stale.is_empty() && b.unmatched.is_empty());
+    // A listed check that passes is stale and fails the run.
+    let mut r = fixture();
+    apply_baseline(
+        &mut r,
+        "b.yaml",
+        &[
+            entry("meta-required:meta-missing-protocol-version", 2),
+            entry("caching-hints", 3),
+            entry("discover", 4),
+        ],
+    );
+    assert_eq!(r.verdict(), Verdict::Fail);
+    assert_eq!(
+        r.baseline.as_ref().unwrap().stale,
+        vec![entry("discover", 4)]
+    );
+    // A not-applicable check or an unknown id is no signal either way.
+    let mut r = fixture();
+    apply_baseline(
+        &mut r,
+        "b.yaml",
+        &[
+            entry("meta-required:meta-missing-protocol-version", 2),
+            entry("caching-hints", 3),
+            entry("caching-pages:same-scope-on-all-pages", 4),
+            entry("nope", 5),
+        ],
+    );
+    assert_eq!(r.verdict(), Verdict::Pass);
+    assert_eq!(r.baseline.as_ref().unwrap().unmatched.len(), 2);
+    // Without a baseline the same record fails.
+    assert_eq!(fixture().verdict(), Verdict::Fail);
 }

@@ -61,6 +61,15 @@ pub struct FuzzArgs {
     /// Write a JUnit XML report here.
     #[arg(long)]
     pub junit: Option<PathBuf>,
+    /// Write an HTML report of the campaign and its findings here.
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
+    /// Write a Markdown summary here (also appended to $GITHUB_STEP_SUMMARY when set).
+    #[arg(long, value_name = "PATH")]
+    pub markdown: Option<PathBuf>,
+    /// Write a SARIF 2.1.0 report of the findings here.
+    #[arg(long, value_name = "PATH")]
+    pub sarif: Option<PathBuf>,
     /// Bearer token sent on every request, for a protected server.
     #[arg(long, env = "MCPCHECK_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
@@ -73,9 +82,16 @@ pub async fn main(args: FuzzArgs) -> i32 {
     match run(&args).await {
         Ok((record, console)) => {
             print!("{console}");
-            if let Err(e) = write_reports(&args, &record) {
+            let paths = crate::cli::ReportPaths {
+                json: args.json.clone(),
+                junit: args.junit.clone(),
+                html: args.html.clone(),
+                markdown: args.markdown.clone(),
+                sarif: args.sarif.clone(),
+            };
+            if let Err((code, e)) = crate::cli::write_reports(&paths, &record) {
                 eprintln!("{e}");
-                return EXIT_USAGE;
+                return code;
             }
             if record.fuzz.as_ref().is_some_and(|f| !f.findings.is_empty()) {
                 EXIT_FAILED
@@ -88,19 +104,6 @@ pub async fn main(args: FuzzArgs) -> i32 {
             code
         }
     }
-}
-
-fn write_reports(args: &FuzzArgs, record: &RunRecord) -> Result<(), String> {
-    let write = |p: &PathBuf, text: String| {
-        std::fs::write(p, text).map_err(|e| format!("error: cannot write {}: {e}", p.display()))
-    };
-    if let Some(p) = &args.json {
-        write(p, mcpcheck_reports::json(record))?;
-    }
-    if let Some(p) = &args.junit {
-        write(p, mcpcheck_reports::junit(record))?;
-    }
-    Ok(())
 }
 
 fn reproduce(args: &FuzzArgs, seed: u64, requests: u64) -> String {
@@ -382,6 +385,8 @@ fn record_and_console(
             reproduce: repro.to_string(),
             findings,
         }),
+        requirements: Vec::new(),
+        baseline: None,
     };
     Ok((record, console))
 }

@@ -398,6 +398,7 @@ pub fn records(
         step: Some("shrunk request".into()),
         exchange: Some(crate::engine::exchange_record(&f.outcome)),
         curl: (!f.stdio).then(|| crate::engine::curl(&f.shrunk_request)),
+        baseline: None,
     };
     let entry = mcpcheck_reports::FuzzFinding {
         id,
