@@ -65,22 +65,8 @@ pub struct RunArgs {
     /// With no --url: start the bundled reference server with this fault mode.
     #[arg(long, conflicts_with = "url")]
     pub fault: Option<String>,
-    /// Write the JSON run record here.
-    #[arg(long, value_name = "PATH")]
-    pub json: Option<PathBuf>,
-    /// Write a JUnit XML report here.
-    #[arg(long, value_name = "PATH")]
-    pub junit: Option<PathBuf>,
-    /// Write the HTML certification report here (one self-contained file).
-    #[arg(long, value_name = "PATH")]
-    pub html: Option<PathBuf>,
-    /// Write a Markdown summary here (also appended to $GITHUB_STEP_SUMMARY when that is set).
-    #[arg(long, value_name = "PATH")]
-    pub markdown: Option<PathBuf>,
-    /// Write a SARIF 2.1.0 report here (one result per failing check; rule ids are
-    /// requirement ids).
-    #[arg(long, value_name = "PATH")]
-    pub sarif: Option<PathBuf>,
+    #[command(flatten)]
+    pub reports: ReportPaths,
     /// Console output: human (grouped, with details), compact (one line per check that did
     /// not pass), json-lines (one JSON object per scenario and check, then a summary).
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -372,7 +358,7 @@ fn load_library(dirs: &[PathBuf], catalogue: &Catalogue) -> Result<Library, (i32
 pub async fn run(args: RunArgs) -> Result<i32, (i32, String)> {
     let (record, console) = run_to_record(&args).await?;
     print!("{console}");
-    write_reports(&ReportPaths::of_run(&args), &record)?;
+    write_reports(&args.reports, &record)?;
     // The human and compact reports list stale entries themselves.
     let console_shows_stale = !args.quiet && args.format != Format::JsonLines;
     if let Some(b) = record.baseline.as_ref().filter(|_| !console_shows_stale) {
@@ -400,26 +386,25 @@ pub fn exit_code(record: &RunRecord) -> i32 {
     }
 }
 
-/// Where the report files go (shared by `run` and `fuzz`).
-#[derive(Debug, Default, Clone)]
+/// The report files to write (flags shared by `run` and `fuzz`).
+#[derive(clap::Args, Debug, Default, Clone)]
 pub struct ReportPaths {
+    /// Write the JSON run record here.
+    #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
+    /// Write a JUnit XML report here.
+    #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
+    /// Write the HTML certification report here (one self-contained file).
+    #[arg(long, value_name = "PATH")]
     pub html: Option<PathBuf>,
+    /// Write a Markdown summary here (also appended to $GITHUB_STEP_SUMMARY when that is set).
+    #[arg(long, value_name = "PATH")]
     pub markdown: Option<PathBuf>,
+    /// Write a SARIF 2.1.0 report here (one result per failing check; rule ids are
+    /// requirement ids).
+    #[arg(long, value_name = "PATH")]
     pub sarif: Option<PathBuf>,
-}
-
-impl ReportPaths {
-    pub fn of_run(args: &RunArgs) -> ReportPaths {
-        ReportPaths {
-            json: args.json.clone(),
-            junit: args.junit.clone(),
-            html: args.html.clone(),
-            markdown: args.markdown.clone(),
-            sarif: args.sarif.clone(),
-        }
-    }
 }
 
 /// Writes every requested report, and the Markdown summary to `$GITHUB_STEP_SUMMARY` when
@@ -518,6 +503,32 @@ fn progress_bar(args: &RunArgs, scenarios: usize) -> Option<indicatif::ProgressB
     Some(bar)
 }
 
+/// Starts a stdio server (shared by `run` and `fuzz`); a command that cannot start is exit 3.
+pub(crate) async fn start_stdio(
+    cmd: &str,
+    request_timeout: Duration,
+    max_line: usize,
+) -> Result<crate::engine::StdioTarget, (i32, String)> {
+    let config = crate::stdio::StdioConfig {
+        request_timeout,
+        max_line,
+        stderr_keep: 16 * 1024,
+    };
+    let server = crate::stdio::StdioServer::start(cmd, config.clone())
+        .await
+        .map_err(|e| {
+            (
+                EXIT_UNREACHABLE,
+                format!("error: cannot start {cmd:?}: {e}"),
+            )
+        })?;
+    Ok(crate::engine::StdioTarget {
+        server,
+        command: cmd.to_string(),
+        config,
+    })
+}
+
 /// The bundled reference server on an ephemeral loopback port, with the named fault.
 pub(crate) async fn start_bundled(
     fault: Option<&str>,
@@ -609,24 +620,7 @@ pub async fn run_to_record(args: &RunArgs) -> Result<(RunRecord, String), (i32, 
                 "error: --fault applies to the bundled server; for a stdio run pass it to the command, e.g. --stdio 'mcpcheck serve --stdio --fault NAME'".into(),
             ));
         }
-        let cfg = crate::stdio::StdioConfig {
-            request_timeout: tc.request_timeout,
-            max_line: tc.max_body,
-            stderr_keep: 16 * 1024,
-        };
-        let server = crate::stdio::StdioServer::start(cmd, cfg.clone())
-            .await
-            .map_err(|e| {
-                (
-                    EXIT_UNREACHABLE,
-                    format!("error: cannot start {cmd:?}: {e}"),
-                )
-            })?;
-        stdio = Some(crate::engine::StdioTarget {
-            server,
-            command: cmd.clone(),
-            config: cfg,
-        });
+        stdio = Some(start_stdio(cmd, tc.request_timeout, tc.max_body).await?);
         format!("stdio:{cmd}")
     } else {
         let urls = if args.url.is_empty() {

@@ -157,8 +157,8 @@ async fn the_same_seed_finds_the_same_thing_and_the_reports_list_it() {
     let run_once = |name: &str| {
         let mut a = args(9, 300, scratch(name));
         a.fault = Some("fuzz-large-id-float".into());
-        a.json = Some(scratch(name).with_extension("json"));
-        a.junit = Some(scratch(name).with_extension("xml"));
+        a.reports.json = Some(scratch(name).with_extension("json"));
+        a.reports.junit = Some(scratch(name).with_extension("xml"));
         a
     };
     let (a, b) = (run_once("seed-a"), run_once("seed-b"));
@@ -179,9 +179,10 @@ async fn the_same_seed_finds_the_same_thing_and_the_reports_list_it() {
     let code = mcpcheck::fuzz::command::main(a.clone()).await;
     assert_eq!(code, 1);
     let json: RunRecord =
-        serde_json::from_str(&std::fs::read_to_string(a.json.as_ref().unwrap()).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(a.reports.json.as_ref().unwrap()).unwrap())
+            .unwrap();
     assert_eq!(json.fuzz.as_ref().unwrap().seed, 9);
-    let junit = std::fs::read_to_string(a.junit.as_ref().unwrap()).unwrap();
+    let junit = std::fs::read_to_string(a.reports.junit.as_ref().unwrap()).unwrap();
     for f in &json.fuzz.unwrap().findings {
         assert!(junit.contains(&f.id), "JUnit lacks {}", f.id);
     }

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::ConsoleOptions;
-use crate::record::{CheckRecord, Exchange, RunRecord, ScenarioRecord, Status, Target};
+use crate::record::{CheckRecord, Exchange, RunRecord, ScenarioRecord, Status};
 
 /// Bodies (request and response) are cut to this many characters in the report.
 pub const BODY_DISPLAY_LIMIT: usize = 2000;
@@ -136,16 +136,7 @@ fn header(out: &mut String, record: &RunRecord, color: bool) {
     );
     let _ = writeln!(out, "{}", paint(color, Style::Bold, &title));
     let _ = writeln!(out, "revision:  {}", record.revision);
-    let target = match &record.target {
-        Target::Http { url } => url.clone(),
-        Target::Bundled { url, fault } => match fault {
-            Some(f) => format!("{url} (bundled reference server, fault: {f})"),
-            None => format!("{url} (bundled reference server)"),
-        },
-        Target::Stdio { command } => format!("{command} (stdio)"),
-        Target::Instances { urls } => format!("{} ({} instances)", urls.join(", "), urls.len()),
-    };
-    let _ = writeln!(out, "target:    {target}");
+    let _ = writeln!(out, "target:    {}", record.target.describe());
     let server = match &record.server {
         Some(s) => match &s.title {
             Some(t) => format!("{} {} ({t})", s.name, s.version),
@@ -306,11 +297,7 @@ pub(crate) fn check_heading(check: &CheckRecord) -> String {
 pub(crate) fn detail_lines(check: &CheckRecord, with_exchange: bool) -> Vec<String> {
     let mut lines = Vec::new();
     // The generic message only restates expected/actual, which follow on their own lines.
-    let generic = match (&check.expected, &check.actual) {
-        (Some(e), Some(a)) => check.message == format!("expected {e}, got {a}"),
-        _ => false,
-    };
-    if !generic {
+    if !check.message_restates_expected() {
         lines.push(check.message.clone());
     }
     lines.push(format!("rule: {}", check.rule));
@@ -505,7 +492,7 @@ pub(crate) fn render_compact(record: &RunRecord, color: bool) -> String {
             c.requirement, c.scenario, c.id, c.message
         );
         if let (Some(e), Some(a)) = (&c.expected, &c.actual)
-            && c.message != format!("expected {e}, got {a}")
+            && !c.message_restates_expected()
         {
             line.push_str(&format!(" (expected {e}, got {a})"));
         }

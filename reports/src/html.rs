@@ -16,13 +16,7 @@ use crate::record::{
 use crate::sarif::spec_source_url;
 
 /// Statuses in the order of the chart segments, legends and count columns.
-const ORDER: [Status; 5] = [
-    Status::Pass,
-    Status::Fail,
-    Status::Warn,
-    Status::NotApplicable,
-    Status::Error,
-];
+const ORDER: [Status; 5] = Status::ALL;
 
 /// Requirement rows list their checks inline up to this many, in a `<details>` beyond.
 const INLINE_CHECKS: usize = 5;
@@ -420,65 +414,8 @@ fn summary(out: &mut String, r: &RunRecord) {
     out.push_str("</section>\n");
 }
 
-/// Per-area counts, areas in order of first appearance among the scenarios.
-struct AreaRow<'a> {
-    area: &'a str,
-    scenarios: usize,
-    counts: [u64; 5],
-}
-
-impl AreaRow<'_> {
-    fn total(&self) -> u64 {
-        self.counts.iter().sum()
-    }
-}
-
-fn area_rows(r: &RunRecord) -> Vec<AreaRow<'_>> {
-    let mut rows: Vec<AreaRow> = Vec::new();
-    for s in &r.scenarios {
-        match rows.iter_mut().find(|a| a.area == s.area) {
-            Some(a) => a.scenarios += 1,
-            None => rows.push(AreaRow {
-                area: &s.area,
-                scenarios: 1,
-                counts: [0; 5],
-            }),
-        }
-    }
-    let area_of: BTreeMap<&str, &str> = r
-        .scenarios
-        .iter()
-        .rev() // so the first scenario of a repeated id wins
-        .map(|s| (s.id.as_str(), s.area.as_str()))
-        .collect();
-    for c in &r.checks {
-        // Checks of unlisted scenarios (should not happen) are shown rather than dropped.
-        let area = area_of
-            .get(c.scenario.as_str())
-            .copied()
-            .unwrap_or("(no scenario)");
-        let row = match rows.iter().position(|a| a.area == area) {
-            Some(i) => &mut rows[i],
-            None => {
-                rows.push(AreaRow {
-                    area,
-                    scenarios: 0,
-                    counts: [0; 5],
-                });
-                rows.last_mut().expect("just pushed")
-            }
-        };
-        let k = ORDER
-            .iter()
-            .position(|s| *s == c.status)
-            .expect("every status");
-        row.counts[k] += 1;
-    }
-    rows
-}
-
 fn areas(out: &mut String, r: &RunRecord) {
-    let rows = area_rows(r);
+    let rows = r.area_counts();
     out.push_str("<section id=\"areas\">\n<h2>Results by area</h2>\n");
     if rows.is_empty() {
         out.push_str("<p class=\"empty\">No scenario ran.</p>\n</section>\n");
@@ -513,7 +450,7 @@ fn areas(out: &mut String, r: &RunRecord) {
 
 /// One horizontal 100 % stacked bar per area (share of each status among its checks), counts in
 /// the segments that are wide enough and the total at the end of the bar.
-fn chart(out: &mut String, rows: &[AreaRow]) {
+fn chart(out: &mut String, rows: &[crate::record::AreaCounts]) {
     const W: f64 = 960.0;
     const LABEL_X: f64 = 150.0;
     const BAR_X: f64 = 162.0;

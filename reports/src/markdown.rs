@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use crate::record::{CheckRecord, RunRecord, Status, Target, Verdict};
+use crate::record::{CheckRecord, RunRecord, Status, Verdict};
 
 /// Failures shown with their details; the rest are listed one line each.
 const DETAILED_FAILURES: usize = 50;
@@ -30,15 +30,7 @@ pub(crate) fn render(record: &RunRecord) -> String {
         verdict.as_str()
     );
     let _ = writeln!(out, "`{}`\n", record.one_line_summary().replace('`', "'"));
-    let target = match &record.target {
-        Target::Http { url } => url.clone(),
-        Target::Bundled { url, fault } => match fault {
-            Some(f) => format!("{url} (bundled reference server, fault {f})"),
-            None => format!("{url} (bundled reference server)"),
-        },
-        Target::Stdio { command } => format!("stdio: {command}"),
-        Target::Instances { urls } => urls.join(", "),
-    };
+    let target = record.target.describe();
     let _ = writeln!(
         out,
         "Target `{}` · revision {} · {} {} · {}{}\n",
@@ -50,41 +42,20 @@ pub(crate) fn render(record: &RunRecord) -> String {
         if record.strict { " · strict" } else { "" }
     );
 
-    // Counts by area, in order of first appearance.
-    let mut areas: Vec<&str> = Vec::new();
-    for s in &record.scenarios {
-        if !areas.contains(&s.area.as_str()) {
-            areas.push(&s.area);
-        }
-    }
-    let area_of = |c: &CheckRecord| {
-        record
-            .scenarios
-            .iter()
-            .find(|s| s.id == c.scenario)
-            .map_or("(unlisted)", |s| s.area.as_str())
-    };
     let _ = writeln!(
         out,
         "| area | passed | failed | warned | not applicable | errored |\n|---|--:|--:|--:|--:|--:|"
     );
-    let count = |area: Option<&str>, st: Status| {
-        record
-            .checks
-            .iter()
-            .filter(|c| c.status == st && area.is_none_or(|a| area_of(c) == a))
-            .count()
-    };
-    for a in &areas {
+    for a in record.area_counts() {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} |",
-            cell(a),
-            count(Some(a), Status::Pass),
-            count(Some(a), Status::Fail),
-            count(Some(a), Status::Warn),
-            count(Some(a), Status::NotApplicable),
-            count(Some(a), Status::Error)
+            cell(a.area),
+            a.of(Status::Pass),
+            a.of(Status::Fail),
+            a.of(Status::Warn),
+            a.of(Status::NotApplicable),
+            a.of(Status::Error)
         );
     }
     let _ = writeln!(
@@ -97,11 +68,7 @@ pub(crate) fn render(record: &RunRecord) -> String {
         record.summary.errored
     );
 
-    let unexpected: Vec<&CheckRecord> = record
-        .checks
-        .iter()
-        .filter(|c| matches!(c.status, Status::Fail | Status::Error) && c.baseline.is_none())
-        .collect();
+    let unexpected: Vec<&CheckRecord> = crate::baseline::unexpected_failures(record).collect();
     if !unexpected.is_empty() {
         let _ = writeln!(out, "### Failures ({})\n", unexpected.len());
         failure_list(&mut out, &unexpected);

@@ -39,6 +39,25 @@ pub struct RunRecord {
     pub baseline: Option<BaselineRecord>,
 }
 
+/// Check counts of one area, indexed like [`Status::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AreaCounts<'a> {
+    pub area: &'a str,
+    pub scenarios: usize,
+    pub counts: [u64; 5],
+}
+
+impl AreaCounts<'_> {
+    pub fn total(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+
+    pub fn of(&self, status: Status) -> u64 {
+        let k = Status::ALL.iter().position(|s| *s == status).unwrap_or(0);
+        self.counts[k]
+    }
+}
+
 /// One requirement of the catalogue.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RequirementInfo {
@@ -125,6 +144,50 @@ impl RunRecord {
         } else {
             Verdict::Pass
         }
+    }
+
+    /// Check counts per area (a check's area is its scenario's), areas in order of first
+    /// appearance among the scenarios; checks of unlisted scenarios count under
+    /// "(no scenario)" rather than vanish.
+    pub fn area_counts(&self) -> Vec<AreaCounts<'_>> {
+        use std::collections::HashMap;
+        let mut rows: Vec<AreaCounts> = Vec::new();
+        let mut area_of: HashMap<&str, &str> = HashMap::new();
+        for s in &self.scenarios {
+            // The first scenario of a repeated id wins.
+            area_of.entry(s.id.as_str()).or_insert(s.area.as_str());
+            match rows.iter_mut().find(|a| a.area == s.area) {
+                Some(a) => a.scenarios += 1,
+                None => rows.push(AreaCounts {
+                    area: &s.area,
+                    scenarios: 1,
+                    counts: [0; 5],
+                }),
+            }
+        }
+        for c in &self.checks {
+            let area = area_of
+                .get(c.scenario.as_str())
+                .copied()
+                .unwrap_or("(no scenario)");
+            let i = match rows.iter().position(|a| a.area == area) {
+                Some(i) => i,
+                None => {
+                    rows.push(AreaCounts {
+                        area,
+                        scenarios: 0,
+                        counts: [0; 5],
+                    });
+                    rows.len() - 1
+                }
+            };
+            let k = Status::ALL
+                .iter()
+                .position(|s| *s == c.status)
+                .expect("every status is in Status::ALL");
+            rows[i].counts[k] += 1;
+        }
+        rows
     }
 
     /// The catalogue entry of a requirement id, when the record carries the catalogue.
@@ -245,6 +308,19 @@ pub enum Target {
 }
 
 impl Target {
+    /// One plain line saying what was tested (console and Markdown).
+    pub fn describe(&self) -> String {
+        match self {
+            Target::Http { url } => url.clone(),
+            Target::Bundled { url, fault } => match fault {
+                Some(f) => format!("{url} (bundled reference server, fault: {f})"),
+                None => format!("{url} (bundled reference server)"),
+            },
+            Target::Stdio { command } => format!("{command} (stdio)"),
+            Target::Instances { urls } => format!("{} ({} instances)", urls.join(", "), urls.len()),
+        }
+    }
+
     /// The URL, or the command for a stdio target.
     pub fn url(&self) -> &str {
         match self {
@@ -337,6 +413,15 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status, in the order reports list them (chart segments, count columns).
+    pub const ALL: [Status; 5] = [
+        Status::Pass,
+        Status::Fail,
+        Status::Warn,
+        Status::NotApplicable,
+        Status::Error,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Pass => "pass",
@@ -413,6 +498,17 @@ pub struct CheckRecord {
     /// failing, warning and erroring checks).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineEntry>,
+}
+
+impl CheckRecord {
+    /// The message only says "expected E, got A", which the expected and actual fields say
+    /// again: reports then leave it out or do not repeat the pair.
+    pub fn message_restates_expected(&self) -> bool {
+        match (&self.expected, &self.actual) {
+            (Some(e), Some(a)) => self.message == format!("expected {e}, got {a}"),
+            _ => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

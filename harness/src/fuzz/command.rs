@@ -11,7 +11,7 @@ use mcpcheck_reports::{FuzzRecord, RunRecord, Summary, Target, ToolInfo};
 use super::{FuzzOptions, FuzzReport, Fuzzer};
 use crate::catalogue::Catalogue;
 use crate::cli::{EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE};
-use crate::engine::{RunOptions, Runner, StdioTarget};
+use crate::engine::{RunOptions, Runner};
 use crate::transport::{Transport, TransportConfig};
 
 #[derive(clap::Args, Debug, Default, Clone)]
@@ -55,21 +55,8 @@ pub struct FuzzArgs {
     /// Folder for the replay scenarios (one YAML file per finding).
     #[arg(long, value_name = "DIR", default_value = "mcpcheck-fuzz")]
     pub out: PathBuf,
-    /// Write the JSON run record here.
-    #[arg(long)]
-    pub json: Option<PathBuf>,
-    /// Write a JUnit XML report here.
-    #[arg(long)]
-    pub junit: Option<PathBuf>,
-    /// Write an HTML report of the campaign and its findings here.
-    #[arg(long, value_name = "PATH")]
-    pub html: Option<PathBuf>,
-    /// Write a Markdown summary here (also appended to $GITHUB_STEP_SUMMARY when set).
-    #[arg(long, value_name = "PATH")]
-    pub markdown: Option<PathBuf>,
-    /// Write a SARIF 2.1.0 report of the findings here.
-    #[arg(long, value_name = "PATH")]
-    pub sarif: Option<PathBuf>,
+    #[command(flatten)]
+    pub reports: crate::cli::ReportPaths,
     /// Bearer token sent on every request, for a protected server.
     #[arg(long, env = "MCPCHECK_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
@@ -82,14 +69,7 @@ pub async fn main(args: FuzzArgs) -> i32 {
     match run(&args).await {
         Ok((record, console)) => {
             print!("{console}");
-            let paths = crate::cli::ReportPaths {
-                json: args.json.clone(),
-                junit: args.junit.clone(),
-                html: args.html.clone(),
-                markdown: args.markdown.clone(),
-                sarif: args.sarif.clone(),
-            };
-            if let Err((code, e)) = crate::cli::write_reports(&paths, &record) {
+            if let Err((code, e)) = crate::cli::write_reports(&args.reports, &record) {
                 eprintln!("{e}");
                 return code;
             }
@@ -159,24 +139,7 @@ pub async fn run(args: &FuzzArgs) -> Result<(RunRecord, String), (i32, String)> 
     let mut bundled = None;
     let mut stdio = None;
     let (url, target) = if let Some(cmd) = &args.stdio {
-        let cfg = crate::stdio::StdioConfig {
-            request_timeout: timeout,
-            max_line: tc.max_body,
-            stderr_keep: 16 * 1024,
-        };
-        let server = crate::stdio::StdioServer::start(cmd, cfg.clone())
-            .await
-            .map_err(|e| {
-                (
-                    EXIT_UNREACHABLE,
-                    format!("error: cannot start {cmd:?}: {e}"),
-                )
-            })?;
-        stdio = Some(StdioTarget {
-            server,
-            command: cmd.clone(),
-            config: cfg,
-        });
+        stdio = Some(crate::cli::start_stdio(cmd, timeout, tc.max_body).await?);
         (
             format!("stdio:{cmd}"),
             Target::Stdio {
