@@ -33,24 +33,6 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-/// Methods whose responses the validators know (plus one they do not).
-const RESPONSE_METHODS: &[&str] = &[
-    "server/discover",
-    "tools/list",
-    "tools/call",
-    "resources/list",
-    "resources/templates/list",
-    "resources/read",
-    "prompts/list",
-    "prompts/get",
-    "completion/complete",
-    "subscriptions/listen",
-    "tasks/get",
-    "tasks/update",
-    "tasks/cancel",
-    "x-vendor/unknown",
-];
-
 fuzz_target!(|data: &[u8]| {
     let Ok(message) = serde_json::from_slice::<Value>(data) else {
         return;
@@ -64,7 +46,11 @@ fn check_validators(message: &Value) {
         .as_object()
         .is_some_and(|o| o.contains_key("result") || o.contains_key("error"));
     if is_response {
-        for method in RESPONSE_METHODS {
+        // Every request method of the revision, plus one the validators do not know.
+        let methods = mcpcheck_schemas::wire::methods::REQUESTS
+            .iter()
+            .chain(&["x-vendor/unknown"]);
+        for method in methods {
             check_errors(message, &validate_response(method, message), method);
             if *method == "tools/call" {
                 let declared = validate_response_declared(method, message, &[TASKS_EXTENSION]);

@@ -1141,21 +1141,7 @@ async fn dispatch(ctx: &Ctx<'_>, method: &str) -> Result<Outcome, RpcError> {
 }
 
 /// The methods this revision serves (`ping` only under `ping-answered`).
-const SERVED_METHODS: &[&str] = &[
-    "server/discover",
-    "tools/list",
-    "tools/call",
-    "resources/list",
-    "resources/templates/list",
-    "resources/read",
-    "prompts/list",
-    "prompts/get",
-    "completion/complete",
-    "subscriptions/listen",
-    "tasks/get",
-    "tasks/update",
-    "tasks/cancel",
-];
+const SERVED_METHODS: &[&str] = mcpcheck_schemas::wire::methods::REQUESTS;
 
 /// Methods of earlier revisions that this revision removed (answered like unknown methods).
 const REMOVED_METHODS: &[&str] = &[

@@ -713,21 +713,7 @@ mod tests {
     #[test]
     fn schema_compiles_and_dispatch_targets_exist() {
         let names: BTreeSet<&str> = definitions().collect();
-        let methods = [
-            "server/discover",
-            "tools/list",
-            "tools/call",
-            "resources/list",
-            "resources/templates/list",
-            "resources/read",
-            "prompts/list",
-            "prompts/get",
-            "completion/complete",
-            "subscriptions/listen",
-            "tasks/get",
-            "tasks/update",
-            "tasks/cancel",
-        ];
+        let methods = crate::wire::methods::REQUESTS;
         for method in methods {
             assert!(
                 names.contains(result_definition(method).unwrap()),

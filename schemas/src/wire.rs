@@ -84,6 +84,22 @@ pub mod methods {
     pub const NOTIFICATION_TASKS: &str = "notifications/tasks";
     /// The methods of the tasks extension, in the order above.
     pub const TASKS: &[&str] = &[TASKS_GET, TASKS_UPDATE, TASKS_CANCEL];
+    /// Every request a client sends a server in this revision, the tasks extension's included.
+    pub const REQUESTS: &[&str] = &[
+        SERVER_DISCOVER,
+        TOOLS_LIST,
+        TOOLS_CALL,
+        RESOURCES_LIST,
+        RESOURCES_TEMPLATES_LIST,
+        RESOURCES_READ,
+        PROMPTS_LIST,
+        PROMPTS_GET,
+        COMPLETION_COMPLETE,
+        SUBSCRIPTIONS_LISTEN,
+        TASKS_GET,
+        TASKS_UPDATE,
+        TASKS_CANCEL,
+    ];
     /// Task methods of the 2025-11-25 flow that the tasks extension removed (unknown methods).
     pub const TASKS_REMOVED: &[&str] = &["tasks/result", "tasks/list"];
     /// Methods of earlier revisions that are unknown methods in this one.
