@@ -993,6 +993,10 @@ impl Runner {
         let mut updates = 0usize;
         loop {
             let (req, method, sent_id, mode) = self.build_request(r, st)?;
+            // The time bound is judged on when an attempt was sent, not when its answer came:
+            // an answer delayed past max_ms describes the state before it, so one more attempt
+            // follows (a slow or busy peer must not turn into "never reached").
+            let sent_ms = start.elapsed().as_millis() as u64;
             let outcome = self.send_on(req, mode, st).await;
             let ex = Exchanged::new(outcome, method, sent_id, false);
             let fin = ex.wire.final_json().cloned();
@@ -1036,8 +1040,10 @@ impl Runner {
                 break;
             }
             let elapsed = start.elapsed().as_millis() as u64;
-            if elapsed >= max_ms {
-                run.end = format!("{elapsed} ms (max_ms {max_ms}) without the condition");
+            if sent_ms >= max_ms {
+                run.end = format!(
+                    "{elapsed} ms without the condition (the last attempt was sent at {sent_ms} ms, max_ms {max_ms})"
+                );
                 break;
             }
             if let Some(a) = &p.answer
@@ -1085,6 +1091,8 @@ impl Runner {
             }
             let hint = result.get("pollIntervalMs").and_then(|v| v.as_u64());
             let wait = p.interval_ms.or(hint).unwrap_or(100).clamp(1, 5_000);
+            // At least 1 ms, so that the attempt after the deadline is sent after it.
+            let elapsed = start.elapsed().as_millis() as u64;
             let wait = wait.min(max_ms.saturating_sub(elapsed)).max(1);
             tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
         }

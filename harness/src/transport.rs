@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use serde_json::Value;
 
@@ -290,6 +290,25 @@ impl Transport {
     }
 }
 
+/// One TLS configuration for every client. Building it loads the platform's root certificates,
+/// which would otherwise happen for each dedicated or fresh connection a run opens (the larger
+/// part of a run's CPU time). Should it fail, each client falls back to reqwest's own setup,
+/// which then reports the error.
+static TLS: LazyLock<Result<rustls::ClientConfig, String>> = LazyLock::new(|| {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let verifier =
+        rustls_platform_verifier::Verifier::new(provider.clone()).map_err(|e| e.to_string())?;
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    // As reqwest offers them itself with HTTP/2 enabled.
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+});
+
 fn build_client(
     config: &TransportConfig,
     keep_alive: bool,
@@ -301,6 +320,9 @@ fn build_client(
         .no_proxy();
     if !keep_alive {
         b = b.pool_max_idle_per_host(0);
+    }
+    if let Ok(tls) = &*TLS {
+        b = b.tls_backend_preconfigured(tls.clone());
     }
     b.build()
         .map_err(|e| TransportError::InvalidRequest(format!("HTTP client: {e}")))

@@ -103,10 +103,22 @@ async fn reference_server_passes_and_every_fault_is_caught() {
                 .filter(|f| !f.fuzz_only()),
         )
             .map(|fault| async move {
-                (
-                    fault,
-                    run_via(fault.stdio_only(), Some(fault.name), true).await,
-                )
+                // Each run gets its own runtime on its own threads: the OS shares the CPU
+                // between them in slices of milliseconds, whereas eight runs on one runtime
+                // queue behind each other's tasks and can stall a run's timed steps (a
+                // cancellation or a task poll) for seconds on a busy 2-core machine.
+                let (stdio, name) = (fault.stdio_only(), fault.name);
+                let record = tokio::task::spawn_blocking(move || {
+                    tokio::runtime::Builder::new_multi_thread()
+                        .worker_threads(2)
+                        .enable_all()
+                        .build()
+                        .expect("a runtime for the run")
+                        .block_on(run_via(stdio, Some(name), true))
+                })
+                .await
+                .expect("the run finished");
+                (fault, record)
             })
             .buffered(8)
             .collect()

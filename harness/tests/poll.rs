@@ -22,6 +22,8 @@ struct Scripted {
     call: Value,
     gets: Arc<AtomicUsize>,
     updates: Arc<AtomicUsize>,
+    /// How long the first `tasks/get` answer takes.
+    first_delay: Duration,
 }
 
 fn ok(id: &Value, result: Value) -> ResponseTemplate {
@@ -48,7 +50,12 @@ impl Respond for Scripted {
             "tasks/get" => {
                 let n = self.gets.fetch_add(1, Ordering::SeqCst);
                 let step = self.script[n.min(self.script.len() - 1)].clone();
-                ok(&id, step)
+                let answer = ok(&id, step);
+                if n == 0 {
+                    answer.set_delay(self.first_delay)
+                } else {
+                    answer
+                }
             }
             "tasks/update" => {
                 self.updates.fetch_add(1, Ordering::SeqCst);
@@ -83,6 +90,10 @@ struct Server {
 }
 
 async fn server(script: Vec<Value>, call: Value) -> Server {
+    slow_server(script, call, Duration::ZERO).await
+}
+
+async fn slow_server(script: Vec<Value>, call: Value, first_delay: Duration) -> Server {
     let mock = MockServer::start().await;
     let gets = Arc::new(AtomicUsize::new(0));
     let updates = Arc::new(AtomicUsize::new(0));
@@ -92,6 +103,7 @@ async fn server(script: Vec<Value>, call: Value) -> Server {
             call,
             gets: Arc::clone(&gets),
             updates: Arc::clone(&updates),
+            first_delay,
         })
         .mount(&mock)
         .await;
@@ -213,6 +225,62 @@ async fn a_legal_run_with_input_is_followed_to_the_end() {
     // One key per update: a, then b.
     assert_eq!(s.updates.load(Ordering::SeqCst), 2);
     assert_eq!(s.gets.load(Ordering::SeqCst), 5);
+}
+
+const BOUNDED: &str = r#"
+id: poll-bounded
+title: poll within max_ms
+area: test
+steps:
+  - name: get
+    request:
+      method: tasks/get
+      params: {taskId: t-1}
+      capabilities: {extensions: {io.modelcontextprotocol/tasks: {}}}
+    poll:
+      until: {pointer: /result/status, equals: completed}
+      max_ms: 200
+    expect:
+      - poll: {reached: true}
+        req: TASKS-08
+        id: reached
+"#;
+
+/// An answer that arrives after `max_ms` tells the state from before the deadline: one more
+/// attempt is made instead of reporting that the condition never held.
+#[tokio::test]
+async fn an_answer_delayed_past_max_ms_gets_one_more_attempt() {
+    let s = slow_server(
+        vec![
+            task("working", json!({})),
+            task(
+                "completed",
+                json!({"result": {"content": [], "isError": false}}),
+            ),
+        ],
+        handle(),
+        Duration::from_millis(600),
+    )
+    .await;
+    let checks = run(&s.mock.uri(), BOUNDED).await;
+    let reached = get(&checks, "reached");
+    assert_eq!(reached.status, Status::Pass, "{reached:#?}");
+    assert_eq!(s.gets.load(Ordering::SeqCst), 2);
+}
+
+/// A server that stays `working` still ends the poll at `max_ms`, after an attempt sent past it.
+#[tokio::test]
+async fn a_poll_that_never_reaches_its_condition_ends_after_max_ms() {
+    let s = server(vec![task("working", json!({}))], handle()).await;
+    let checks = run(&s.mock.uri(), BOUNDED).await;
+    let reached = get(&checks, "reached");
+    assert_eq!(reached.status, Status::Fail, "{reached:#?}");
+    let actual = reached.actual.as_deref().unwrap_or_default();
+    assert!(
+        actual.contains("without the condition (the last attempt was sent at"),
+        "{actual}"
+    );
+    assert!(s.gets.load(Ordering::SeqCst) >= 2);
 }
 
 #[tokio::test]
