@@ -1608,6 +1608,7 @@ impl Runner {
                         lines,
                         deadline,
                         until: l.until_messages,
+                        until_method: l.until_method.clone(),
                         request: req,
                     }),
                 },
@@ -1617,6 +1618,7 @@ impl Runner {
         req.open_ended = true;
         req.timeout = Some(bound);
         req.stop_after_events = l.until_messages;
+        req.stop_on_method = l.until_method.clone();
         let tap = StreamTap::new();
         req.tap = Some(Arc::clone(&tap));
         let mut seen = tap.seen.subscribe();
@@ -1715,7 +1717,16 @@ impl Runner {
                     .as_ref()
                     .expect("stdio listens only on stdio targets");
                 let id = run.sent_id.clone().unwrap_or(Value::Null);
-                while l.until.is_none_or(|n| l.lines.len() < n) {
+                let arrived = |lines: &[String], m: &Option<String>| {
+                    m.as_deref().is_some_and(|m| {
+                        lines
+                            .iter()
+                            .any(|x| crate::util::message_method(x).as_deref() == Some(m))
+                    })
+                };
+                while l.until.is_none_or(|n| l.lines.len() < n)
+                    && !arrived(&l.lines, &l.until_method)
+                {
                     let left = l
                         .deadline
                         .saturating_duration_since(tokio::time::Instant::now());
@@ -1765,13 +1776,15 @@ impl Runner {
         }
         let total: usize = exchanges.iter().map(|x| x.wire.messages.len()).sum();
         // A stream the harness cut on purpose (`disconnect_after`) is judged by its own checks;
-        // its partial messages are not a complete exchange to validate.
+        // its partial messages are not a complete exchange to validate. A listen stream closed
+        // because the awaited message arrived (`until_method`) is complete as far as it goes.
         let cut = exchanges.iter().any(|x| {
-            x.outcome
-                .response
-                .as_ref()
-                .and_then(|r| r.sse.as_ref())
-                .is_some_and(|s| s.end == crate::transport::StreamEnd::ClosedByClient)
+            x.outcome.request.stop_on_method.is_none()
+                && x.outcome
+                    .response
+                    .as_ref()
+                    .and_then(|r| r.sse.as_ref())
+                    .is_some_and(|s| s.end == crate::transport::StreamEnd::ClosedByClient)
         });
         if total == 0 || cut {
             return;
@@ -2651,6 +2664,7 @@ struct StdioListen {
     lines: Vec<String>,
     deadline: tokio::time::Instant,
     until: Option<usize>,
+    until_method: Option<String>,
     request: HttpRequest,
 }
 

@@ -345,6 +345,11 @@ pub struct ListenSpec {
     /// included; otherwise collect until `timeout_ms`.
     #[serde(default)]
     pub until_messages: Option<usize>,
+    /// Stop collecting (and close the stream) once a message with this method arrives: a
+    /// positive expectation is then settled without waiting out `timeout_ms`. Leave it out when
+    /// the await step checks that something does *not* arrive.
+    #[serde(default)]
+    pub until_method: Option<String>,
     /// How long the stream is collected at most (default 3000 ms).
     #[serde(default)]
     pub timeout_ms: Option<u64>,

@@ -49,6 +49,9 @@ pub struct HttpRequest {
     /// Stop reading and close the connection after this many SSE events (a client that leaves
     /// mid-stream, e.g. to cancel).
     pub stop_after_events: Option<usize>,
+    /// Stop reading and close the connection once an event carries a JSON-RPC message with
+    /// this method.
+    pub stop_on_method: Option<String>,
     /// A stream with no final response expected (`subscriptions/listen`): reaching the deadline
     /// ends it normally instead of being a timeout.
     pub open_ended: bool,
@@ -117,6 +120,7 @@ impl HttpRequest {
             body,
             expect_id: None,
             stop_after_events: None,
+            stop_on_method: None,
             open_ended: false,
             timeout: None,
             tap: None,
@@ -491,7 +495,12 @@ async fn exchange(
                     }
                     tap.seen.send_modify(|n| *n += events.len() - base);
                 }
-                if req.stop_after_events.is_some_and(|n| events.len() >= n) {
+                let wanted = req.stop_on_method.as_deref().is_some_and(|m| {
+                    events[base..]
+                        .iter()
+                        .any(|e| crate::util::message_method(&e.data).as_deref() == Some(m))
+                });
+                if wanted || req.stop_after_events.is_some_and(|n| events.len() >= n) {
                     if final_index.is_none() {
                         final_index =
                             find_final(&events[base..], req.expect_id.as_ref()).map(|i| base + i);

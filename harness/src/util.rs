@@ -19,3 +19,12 @@ pub fn shell_quote(s: &str) -> String {
     }
     format!("'{}'", s.replace('\'', "'\\''"))
 }
+
+/// The `method` of a JSON-RPC message given as text, when it has one.
+pub fn message_method(text: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Message {
+        method: Option<String>,
+    }
+    serde_json::from_str::<Message>(text).ok()?.method
+}

@@ -232,6 +232,7 @@ fn all_tool_definitions(state: &AppState) -> Vec<Value> {
             json!({"type": "number", "description": "Row limit", "x-mcp-header": "Limit"});
     }
     let run_id = || json!({"type": "object", "properties": {"runId": {"type": "string", "description": "Client-chosen id of the run"}}, "required": ["runId"], "additionalProperties": false});
+    let slow_input = || json!({"type": "object", "properties": {"runId": {"type": "string", "description": "Client-chosen id of the run"}, "steps": {"type": "integer", "minimum": 1, "maximum": 300, "description": "Progress steps of 100 ms before the result (default 30)"}}, "required": ["runId"], "additionalProperties": false});
     let uri_arg = json!({"type": "object", "properties": {"uri": {"type": "string", "description": "Resource URI"}}, "required": ["uri"], "additionalProperties": false});
     // Page 1 (TOOLS_PAGE_SIZE = 5) holds the tools the single-page list checks look at.
     let mut tools = vec![
@@ -265,7 +266,7 @@ fn all_tool_definitions(state: &AppState) -> Vec<Value> {
         json!({"name": "test_trigger_prompt_change", "description": "Signals a prompt list change", "inputSchema": NO_ARGS()}),
         json!({"name": "test_trigger_resource_update", "description": "Signals that the resource at uri was updated", "inputSchema": uri_arg}),
         json!({"name": "test_trigger_resource_list_change", "description": "Signals a resource list change", "inputSchema": NO_ARGS()}),
-        json!({"name": "test_slow_cancellable", "description": "Streams progress for about 3 s, then completes; a disconnect cancels the run", "inputSchema": run_id()}),
+        json!({"name": "test_slow_cancellable", "description": "Streams progress for about 3 s (steps × 100 ms), then completes; a disconnect cancels the run", "inputSchema": slow_input()}),
         json!({"name": "test_cancellation_status", "description": "Reports whether the test_slow_cancellable run runId was seen, cancelled or completed", "inputSchema": run_id(),
         "outputSchema": {
             "type": "object",
@@ -453,9 +454,9 @@ fn run_tool(ctx: &Ctx, name: &str, args: &Map<String, Value>) -> Outcome {
                 .notify_resource_change(ListenEvent::ResourcesListChanged);
             Outcome::Result(complete_tool(vec![text("Resource list change triggered")]))
         }
-        "test_slow_cancellable" => match run_id(args) {
-            Ok(id) => slow_cancellable(ctx, id),
-            Err(e) => e.into(),
+        "test_slow_cancellable" => match (run_id(args), slow_steps(args)) {
+            (Ok(id), Ok(steps)) => slow_cancellable(ctx, id, steps),
+            (Err(e), _) | (_, Err(e)) => e.into(),
         },
         "test_cancellation_status" => match run_id(args) {
             Ok(id) => cancellation_status(ctx, id),
@@ -538,8 +539,22 @@ fn run_id(args: &Map<String, Value>) -> Result<String, RpcError> {
     }
 }
 
-/// Steps of `test_slow_cancellable` (one every [`SLOW_STEP`]).
+/// Steps of `test_slow_cancellable` (one every [`SLOW_STEP`]) unless the call gives `steps`.
 const SLOW_STEPS: u32 = 30;
+
+/// The optional `steps` argument of `test_slow_cancellable` (1 to 300; default 30): scenarios
+/// that only need the run to outlast a disconnect ask for fewer.
+fn slow_steps(args: &Map<String, Value>) -> Result<u32, RpcError> {
+    match args.get("steps") {
+        None => Ok(SLOW_STEPS),
+        Some(v) => match v.as_u64() {
+            Some(n @ 1..=300) => Ok(n as u32),
+            _ => Err(RpcError::invalid_params(
+                "arguments.steps must be an integer from 1 to 300",
+            )),
+        },
+    }
+}
 const SLOW_STEP: std::time::Duration = std::time::Duration::from_millis(100);
 
 fn update_run(runs: &Runs, id: &str, f: impl FnOnce(&mut RunStatus)) {
@@ -566,22 +581,22 @@ impl Drop for CancelOnDrop {
 /// every 100 ms for 3 s, then the result. The work lives in the response stream, so a client
 /// disconnect (the stream is dropped) stops it and records the run as cancelled; under
 /// `ignores-disconnect` it runs in a detached task that completes regardless.
-fn slow_cancellable(ctx: &Ctx, id: String) -> Outcome {
+fn slow_cancellable(ctx: &Ctx, id: String, total: u32) -> Outcome {
     let runs = ctx.state.runs.clone();
     update_run(&runs, &id, |r| *r = RunStatus::default());
     let token = ctx.meta.progress_token.clone();
     let step = move |i: u32| match &token {
         Some(t) => LiveEvent::Message(notification(
             "notifications/progress",
-            json!({"progressToken": t, "progress": i, "total": SLOW_STEPS, "message": format!("step {i} of {SLOW_STEPS}")}),
+            json!({"progressToken": t, "progress": i, "total": total, "message": format!("step {i} of {total}")}),
         )),
-        None => LiveEvent::Comment(format!("working {i}/{SLOW_STEPS}")),
+        None => LiveEvent::Comment(format!("working {i}/{total}")),
     };
     let result = move |id: &str| complete_tool(vec![text(format!("Run {id} completed"))]);
     if ctx.has(F::IgnoresDisconnect) {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         tokio::spawn(async move {
-            for i in 1..=SLOW_STEPS {
+            for i in 1..=total {
                 tokio::time::sleep(SLOW_STEP).await;
                 let _ = tx.send(step(i));
             }
@@ -603,10 +618,10 @@ fn slow_cancellable(ctx: &Ctx, id: String) -> Outcome {
     let stream = futures_util::stream::unfold((guard, 1u32), move |(mut guard, i)| {
         let step = step.clone();
         async move {
-            if i > SLOW_STEPS + 1 {
+            if i > total + 1 {
                 return None;
             }
-            if i == SLOW_STEPS + 1 {
+            if i == total + 1 {
                 update_run(&guard.runs, &guard.id, |r| r.completed = true);
                 guard.done = true;
                 let last = LiveEvent::Final(Ok(result(&guard.id)));
