@@ -597,7 +597,7 @@ pub async fn run_to_record(args: &RunArgs) -> Result<(RunRecord, String), (i32, 
     };
     let catalogue = Arc::new(Catalogue::builtin());
     let library = load_library(&args.scenarios, &catalogue)?;
-    let selected = library.select(&args.only);
+    let selected = library.into_selected(&args.only);
     if selected.is_empty() {
         return Err((
             EXIT_USAGE,
@@ -811,28 +811,23 @@ pub async fn run_to_record(args: &RunArgs) -> Result<(RunRecord, String), (i32, 
             .iter()
             .any(|r| r.value == crate::scenario::Requirement::Protected(true))
     };
-    let (main_set, auth_set): (Vec<_>, Vec<_>) = match &auth_runner {
-        Some(_) => selected
-            .iter()
-            .cloned()
-            .enumerate()
-            .partition(|(_, s)| !needs_protection(s)),
-        None => (selected.iter().cloned().enumerate().collect(), Vec::new()),
-    };
+    let (main_set, auth_set): (Vec<_>, Vec<_>) = selected
+        .into_iter()
+        .enumerate()
+        .partition(|(_, s)| auth_runner.is_none() || !needs_protection(s));
     let run_both = async {
-        let main: Vec<_> = main_set.iter().map(|(_, s)| s.clone()).collect();
-        let prot: Vec<_> = auth_set.iter().map(|(_, s)| s.clone()).collect();
+        let (main_at, main): (Vec<usize>, Vec<_>) = main_set.into_iter().unzip();
+        let (prot_at, prot): (Vec<usize>, Vec<_>) = auth_set.into_iter().unzip();
         let (a, b) = tokio::join!(runner.run_all(&main), async {
             match &auth_runner {
                 Some(r) => r.run_all(&prot).await,
                 None => Vec::new(),
             }
         });
-        let mut all: Vec<(usize, _)> = main_set
-            .iter()
-            .map(|(i, _)| *i)
+        let mut all: Vec<(usize, _)> = main_at
+            .into_iter()
             .zip(a)
-            .chain(auth_set.iter().map(|(i, _)| *i).zip(b))
+            .chain(prot_at.into_iter().zip(b))
             .collect();
         all.sort_by_key(|(i, _)| *i);
         all.into_iter().map(|(_, r)| r).collect::<Vec<_>>()

@@ -540,13 +540,16 @@ impl Runner {
             self.opts.concurrency.max(1)
         };
         // Unordered, so a scenario that waits (a listen window, a slow tool) does not hold back
-        // the ones behind it; the results are put back in the scenarios' order.
+        // the ones behind it, and the longest waits start first; the results are put back in
+        // the scenarios' order.
+        let mut order: Vec<(usize, &Scenario)> = scenarios.iter().enumerate().collect();
+        order.sort_by_key(|(i, s)| (std::cmp::Reverse(s.wait_rank()), *i));
         let mut results: Vec<(usize, (ScenarioRecord, Vec<CheckRecord>))> =
-            futures_util::stream::iter(scenarios.iter().cloned().enumerate())
+            futures_util::stream::iter(order)
                 .map(|(i, s)| {
                     let me = Arc::clone(self);
                     async move {
-                        let r = me.run_scenario(&s).await;
+                        let r = me.run_scenario(s).await;
                         if let Some(p) = &me.opts.progress {
                             p.inc(1);
                             p.set_message(s.id.value.clone());
@@ -793,7 +796,7 @@ impl Runner {
             return self.run_listen(sc, step, l, st, out).await;
         }
         if let Some(h) = &step.await_listen {
-            return self.run_await(sc, step, h, st, out).await;
+            return self.run_await(sc, step, h, step.settle_ms, st, out).await;
         }
         if let Some(p) = &step.paginate {
             let (exchanges, walk) = match self.walk_pages(p, st).await {
@@ -1611,6 +1614,7 @@ impl Runner {
                         until_method: l.until_method.clone(),
                         request: req,
                     }),
+                    tap: None,
                 },
             );
             return;
@@ -1662,6 +1666,7 @@ impl Runner {
                 method,
                 sent_id,
                 stdio: None,
+                tap: Some(tap),
             },
         );
     }
@@ -1699,10 +1704,11 @@ impl Runner {
         sc: &Scenario,
         step: &Step,
         handle: &str,
+        settle_ms: Option<u64>,
         st: &mut ScenarioState,
         out: &mut Vec<CheckRecord>,
     ) {
-        let Some(run) = st.listens.remove(handle) else {
+        let Some(mut run) = st.listens.remove(handle) else {
             return self.step_error(
                 sc,
                 step,
@@ -1710,6 +1716,15 @@ impl Runner {
                 out,
             );
         };
+        if let Some(ms) = settle_ms {
+            let settle = std::time::Duration::from_millis(ms);
+            if let Some(tap) = &run.tap {
+                tap.cut_after(settle);
+            }
+            if let Some(l) = run.stdio.as_mut() {
+                l.deadline = l.deadline.min(tokio::time::Instant::now() + settle);
+            }
+        }
         let outcome = match (run.done, run.task, run.stdio) {
             (_, _, Some(mut l)) => {
                 let t = self
@@ -2656,6 +2671,8 @@ pub struct ListenRun {
     method: Option<String>,
     sent_id: Option<Value>,
     stdio: Option<StdioListen>,
+    /// The HTTP stream's tap, through which `settle_ms` closes it early.
+    tap: Option<Arc<StreamTap>>,
 }
 
 /// A subscription on a stdio child: its messages are routed by subscription id.

@@ -34,6 +34,30 @@ pub struct Scenario {
     pub source: String,
 }
 
+impl Scenario {
+    /// A rough rank of how long the scenario waits on purpose (listen windows, polls, streams it
+    /// leaves): runs start the longest waits first so they overlap the many short scenarios
+    /// instead of trailing after them.
+    pub fn wait_rank(&self) -> u64 {
+        self.steps
+            .iter()
+            .map(|s| {
+                let listen = s
+                    .listen
+                    .as_ref()
+                    .map_or(0, |l| l.timeout_ms.unwrap_or(3000));
+                let poll = s.poll.as_ref().map_or(0, |_| 500);
+                let slow = s
+                    .request
+                    .as_ref()
+                    .and_then(|r| r.disconnect_after.as_ref())
+                    .map_or(0, |_| 500);
+                listen.min(1000) + poll + slow
+            })
+            .sum()
+    }
+}
+
 /// Applicability condition: when unmet the scenario is reported not_applicable with the reason.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(rename_all = "snake_case")]
@@ -106,6 +130,10 @@ pub struct Step {
     /// Wait for a `listen` stream (by handle) to finish and judge everything it collected.
     #[serde(default, rename = "await")]
     pub await_listen: Option<String>,
+    /// With `await`: keep collecting this long from now, then close the stream (unless it
+    /// ended sooner), so that an absence window starts after the steps that triggered.
+    #[serde(default)]
+    pub settle_ms: Option<u64>,
     /// Send the `request`/`raw` several times; checks are judged on every repetition.
     #[serde(default)]
     pub repeat: Option<RepeatSpec>,
@@ -1178,6 +1206,14 @@ pub fn parse(file: &str, text: &str, catalogue: &Catalogue) -> Result<Scenario, 
                 text,
                 at,
                 format!("step {name:?}: listen handle {:?} is used twice", l.handle),
+            ));
+        }
+        if step.settle_ms.is_some() && step.await_listen.is_none() {
+            errors.push(err_at(
+                file,
+                text,
+                at,
+                format!("step {name:?}: `settle_ms` goes with `await`"),
             ));
         }
         if let Some(h) = &step.await_listen

@@ -71,6 +71,8 @@ pub struct StreamTap {
     pub head: std::sync::Mutex<Option<ResponseHead>>,
     pub events: std::sync::Mutex<Vec<Event>>,
     pub seen: tokio::sync::watch::Sender<usize>,
+    /// When set, the stream is closed at this instant (if it has not ended before).
+    pub cutoff: tokio::sync::watch::Sender<Option<tokio::time::Instant>>,
 }
 
 impl StreamTap {
@@ -79,7 +81,15 @@ impl StreamTap {
             head: std::sync::Mutex::new(None),
             events: std::sync::Mutex::new(Vec::new()),
             seen: tokio::sync::watch::channel(0).0,
+            cutoff: tokio::sync::watch::channel(None).0,
         })
+    }
+
+    /// Closes the stream `after` from now, or at its own bound if that comes first.
+    pub fn cut_after(&self, after: Duration) {
+        let at = tokio::time::Instant::now() + after;
+        self.cutoff
+            .send_modify(|c| *c = Some(c.map_or(at, |old| old.min(at))));
     }
 
     pub fn event_count(&self) -> usize {
@@ -447,9 +457,29 @@ async fn exchange(
     let mut linger_deadline: Option<tokio::time::Instant> = None;
     let mut end = StreamEnd::Closed;
     let mut error = None;
+    let mut cutoff = req.tap.as_ref().map(|t| t.cutoff.subscribe());
     loop {
-        let limit = linger_deadline.map_or(deadline, |l| l.min(deadline));
-        match tokio::time::timeout_at(limit, resp.chunk()).await {
+        let mut limit = linger_deadline.map_or(deadline, |l| l.min(deadline));
+        if let Some(c) = cutoff.as_ref().and_then(|c| *c.borrow()) {
+            limit = limit.min(c);
+        }
+        // A new cutoff while waiting recomputes the limit (reading a chunk is cancel-safe).
+        let cutoff_changed = async {
+            match cutoff.as_mut() {
+                Some(c) => c.changed().await.is_ok(),
+                None => std::future::pending().await,
+            }
+        };
+        let next = tokio::select! {
+            r = tokio::time::timeout_at(limit, resp.chunk()) => r,
+            alive = cutoff_changed => {
+                if !alive {
+                    cutoff = None;
+                }
+                continue;
+            }
+        };
+        match next {
             Err(_) => {
                 if final_index.is_some() || req.open_ended {
                     end = StreamEnd::LeftOpen;

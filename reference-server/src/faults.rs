@@ -327,7 +327,7 @@ faults! {
         "test_logging_tool sends log messages (debug, info, warning, error) although the request has no logLevel.";
     LogBelowLevel => "log-below-level", ["LOG-02"],
         "test_logging_tool sends all four levels (debug, info, warning, error) whatever logLevel was requested.";
-    LogOnListenStream => "log-on-listen-stream", ["LOG-03", "SUB-06"],
+    LogOnListenStream => "log-on-listen-stream", ["LOG-03", "SUB-06"], ["TASKS-16"],
         "test_logging_tool's log messages also go to every open listen stream (tagged with its subscriptionId).";
     InvalidLogLevelAccepted => "invalid-log-level-accepted", ["LOG-04"],
         "An invalid _meta logLevel is ignored instead of rejected with -32602.";
@@ -339,7 +339,7 @@ faults! {
         "The listen acknowledgement agrees to all three list-change types and to test://static-text and test://static-binary, requested or not (the stream still delivers only what was requested).";
     ListenWrongSubscriptionId => "listen-wrong-subscription-id", ["SUB-04"],
         "Listen-stream messages carry the subscriptionId as a string when the listen request id is an integer.";
-    ListenUnrequestedNotifications => "listen-unrequested-notifications", ["SUB-05"],
+    ListenUnrequestedNotifications => "listen-unrequested-notifications", ["SUB-05"], ["TASKS-16"],
         "notifications/tools/list_changed goes to every listen stream, including those that did not ask for it.";
     ListenNotSupported => "listen-not-supported", ["SUB-01"], ["SUB-02", "SUB-03", "SUB-07", "TASKS-16"],
         "Answers subscriptions/listen with -32601 / HTTP 404.";
@@ -347,7 +347,7 @@ faults! {
         "Listen streams end right after the acknowledgement.";
     NoChangeNotifications => "no-change-notifications", ["SUB-07"],
         "The trigger tools (tool, prompt and resource list changes, resource updates) send no notifications.";
-    ProgressOnListenStream => "progress-on-listen-stream", ["SUB-06"],
+    ProgressOnListenStream => "progress-on-listen-stream", ["SUB-06"], ["TASKS-16"],
         "test_tool_with_progress's progress notifications also go to every open listen stream (tagged with its subscriptionId).";
     CancelledOnRequestStream => "cancelled-on-request-stream", ["CANCEL-02"], ["LOG-02"],
         "tools/call SSE streams carry a notifications/cancelled for the request before the final response.";

@@ -189,7 +189,13 @@ fn tool_error(message: impl Into<String>) -> Value {
 const NO_ARGS: fn() -> Value = || json!({"type": "object", "additionalProperties": false});
 
 /// The tool list, in a fixed order.
-pub fn tool_definitions(state: &AppState) -> Vec<Value> {
+pub fn tool_definitions(state: &AppState) -> &[Value] {
+    state
+        .tool_defs
+        .get_or_init(|| build_tool_definitions(state))
+}
+
+fn build_tool_definitions(state: &AppState) -> Vec<Value> {
     let mut tools = all_tool_definitions(state);
     if state.tools_only {
         // Tools that exist to exercise logging, list changes or resources are not offered.
@@ -311,7 +317,7 @@ pub fn list_tools(ctx: &Ctx) -> Result<Value, RpcError> {
     if let Some(r) = mrtr::list_input_required(ctx) {
         return Ok(r);
     }
-    let mut tools = tool_definitions(ctx.state);
+    let mut tools = tool_definitions(ctx.state).to_vec();
     if ctx.admin {
         // Last, so page 1 and the pages other tokens see are unchanged.
         tools.push(admin_tool());

@@ -77,6 +77,9 @@ pub struct ConnState {
 /// Process-wide server state. Only fault modes keep request-spanning state, per connection.
 pub struct AppState {
     fault: Option<F>,
+    /// The tool list, built on first use: it depends only on the fault and `tools_only`, and
+    /// every tools/call looks its tool up (building it per call was most of a call's CPU).
+    pub(crate) tool_defs: std::sync::OnceLock<Vec<Value>>,
     /// See `Config::tools_only`.
     pub(crate) tools_only: bool,
     allowed_origins: Vec<String>,
@@ -150,6 +153,7 @@ impl AppState {
         let fault = config.fault.and_then(F::of);
         AppState {
             fault,
+            tool_defs: std::sync::OnceLock::new(),
             tools_only: config.tools_only,
             allowed_origins: config.allowed_origins.clone(),
             conns: Mutex::new(HashMap::new()),
