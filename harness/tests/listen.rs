@@ -134,9 +134,7 @@ steps:
       - status: "2xx"
         req: STATELESS-09
 "#;
-    let err = parse("bad.yaml", yaml, &Catalogue::builtin())
-        .err()
-        .expect("rejected");
+    let err = parse("bad.yaml", yaml, &Catalogue::builtin()).expect_err("rejected");
     let text = err
         .iter()
         .map(|e| e.to_string())
