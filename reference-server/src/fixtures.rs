@@ -238,7 +238,7 @@ fn all_tool_definitions(state: &AppState) -> Vec<Value> {
             json!({"type": "number", "description": "Row limit", "x-mcp-header": "Limit"});
     }
     let run_id = || json!({"type": "object", "properties": {"runId": {"type": "string", "description": "Client-chosen id of the run"}}, "required": ["runId"], "additionalProperties": false});
-    let slow_input = || json!({"type": "object", "properties": {"runId": {"type": "string", "description": "Client-chosen id of the run"}, "steps": {"type": "integer", "minimum": 1, "maximum": 300, "description": "Progress steps of 100 ms before the result (default 30)"}}, "required": ["runId"], "additionalProperties": false});
+    let slow_input = || json!({"type": "object", "properties": {"runId": {"type": "string", "description": "Client-chosen id of the run"}, "steps": {"type": "integer", "minimum": 1, "maximum": 30, "description": "Progress steps of 100 ms before the result (default and most: 30)"}}, "required": ["runId"], "additionalProperties": false});
     let uri_arg = json!({"type": "object", "properties": {"uri": {"type": "string", "description": "Resource URI"}}, "required": ["uri"], "additionalProperties": false});
     // Page 1 (TOOLS_PAGE_SIZE = 5) holds the tools the single-page list checks look at.
     let mut tools = vec![
@@ -548,15 +548,15 @@ fn run_id(args: &Map<String, Value>) -> Result<String, RpcError> {
 /// Steps of `test_slow_cancellable` (one every [`SLOW_STEP`]) unless the call gives `steps`.
 const SLOW_STEPS: u32 = 30;
 
-/// The optional `steps` argument of `test_slow_cancellable` (1 to 300; default 30): scenarios
+/// The optional `steps` argument of `test_slow_cancellable` (1 to 30, the default): scenarios
 /// that only need the run to outlast a disconnect ask for fewer.
 fn slow_steps(args: &Map<String, Value>) -> Result<u32, RpcError> {
     match args.get("steps") {
         None => Ok(SLOW_STEPS),
         Some(v) => match v.as_u64() {
-            Some(n @ 1..=300) => Ok(n as u32),
+            Some(n @ 1..=30) => Ok(n as u32),
             _ => Err(RpcError::invalid_params(
-                "arguments.steps must be an integer from 1 to 300",
+                "arguments.steps must be an integer from 1 to 30",
             )),
         },
     }
