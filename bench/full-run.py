@@ -10,6 +10,8 @@ runs bench/official-suite.sh (the official suite's 2026-07-28 set against its ow
 serve`) --official-runs times, and prints both side by side with the ratios.
 
     python3 bench/full-run.py [--runs N] [--compare [--official-runs M]] [-- extra run flags]
+
+MCPCHECK_BIN=PATH measures that binary instead of building target/release/mcpcheck.
 """
 import os
 import statistics
@@ -39,9 +41,12 @@ if compare:
 if args and args[0] == "--":
     args = args[1:]
 
-subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "mcpcheck"], cwd=root, check=True)
-target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(root, "target")
-binary = os.path.join(target, "release", "mcpcheck")
+# MCPCHECK_BIN measures a binary already built (as bench/official-suite.sh does).
+binary = os.environ.get("MCPCHECK_BIN")
+if not binary:
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "mcpcheck"], cwd=root, check=True)
+    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(root, "target")
+    binary = os.path.join(target, "release", "mcpcheck")
 
 
 def measure(argv):
