@@ -18,8 +18,9 @@ use serde_json::{Map, Value, json};
 use crate::catalogue::Catalogue;
 use crate::checks::{self, Ctx, Judgement};
 use crate::scenario::{
-    ConnectionMode, Expectation, ListenSpec, PagesSpec, PaginateSpec, PollSelector, PollSpec,
-    RawSpec, RequestSpec, Requirement, RespondSpec, Scenario, Step, check_id,
+    ConnectionMode, DEFAULT_LISTEN_MS, Expectation, ListenSpec, PagesSpec, PaginateSpec,
+    PollSelector, PollSpec, RawSpec, RequestSpec, Requirement, RespondSpec, Scenario, Step,
+    check_id,
 };
 use crate::transport::{HttpOutcome, HttpRequest, StreamTap, Transport};
 use crate::util::{clip, shell_quote};
@@ -796,7 +797,7 @@ impl Runner {
             return self.run_listen(sc, step, l, st, out).await;
         }
         if let Some(h) = &step.await_listen {
-            return self.run_await(sc, step, h, step.settle_ms, st, out).await;
+            return self.run_await(sc, step, h, st, out).await;
         }
         if let Some(p) = &step.paginate {
             let (exchanges, walk) = match self.walk_pages(p, st).await {
@@ -1579,7 +1580,7 @@ impl Runner {
             Ok(b) => b,
             Err(why) => return self.step_error(sc, step, why, out),
         };
-        let bound = std::time::Duration::from_millis(l.timeout_ms.unwrap_or(3000));
+        let bound = std::time::Duration::from_millis(l.timeout_ms.unwrap_or(DEFAULT_LISTEN_MS));
         if let Some(t) = &self.stdio {
             let id = sent_id.clone().unwrap_or(Value::Null);
             let mut sub = t.server.subscribe(&id);
@@ -1704,7 +1705,6 @@ impl Runner {
         sc: &Scenario,
         step: &Step,
         handle: &str,
-        settle_ms: Option<u64>,
         st: &mut ScenarioState,
         out: &mut Vec<CheckRecord>,
     ) {
@@ -1716,7 +1716,7 @@ impl Runner {
                 out,
             );
         };
-        if let Some(ms) = settle_ms {
+        if let Some(ms) = step.settle_ms {
             let settle = std::time::Duration::from_millis(ms);
             if let Some(tap) = &run.tap {
                 tap.cut_after(settle);
@@ -1732,16 +1732,15 @@ impl Runner {
                     .as_ref()
                     .expect("stdio listens only on stdio targets");
                 let id = run.sent_id.clone().unwrap_or(Value::Null);
-                let arrived = |lines: &[String], m: &Option<String>| {
-                    m.as_deref().is_some_and(|m| {
-                        lines
-                            .iter()
-                            .any(|x| crate::util::message_method(x).as_deref() == Some(m))
-                    })
+                let until_method = l.until_method.take();
+                let is_awaited = |line: &str| {
+                    until_method
+                        .as_deref()
+                        .is_some_and(|m| crate::util::message_method(line).as_deref() == Some(m))
                 };
-                while l.until.is_none_or(|n| l.lines.len() < n)
-                    && !arrived(&l.lines, &l.until_method)
-                {
+                // Lines that came before the await (usually the acknowledgement) count too.
+                let mut arrived = l.lines.iter().any(|x| is_awaited(x));
+                while !arrived && l.until.is_none_or(|n| l.lines.len() < n) {
                     let left = l
                         .deadline
                         .saturating_duration_since(tokio::time::Instant::now());
@@ -1749,7 +1748,10 @@ impl Runner {
                         break;
                     }
                     match l.sub.next(left).await {
-                        Some(m) => l.lines.push(m),
+                        Some(m) => {
+                            arrived = is_awaited(&m);
+                            l.lines.push(m);
+                        }
                         None => break,
                     }
                 }

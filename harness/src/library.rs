@@ -150,18 +150,6 @@ impl Library {
     /// Scenarios selected by `--only` patterns: a glob over scenario ids (`*` wildcard) or a
     /// requirement id named by one of the scenario's checks.
     pub fn select(&self, patterns: &[String]) -> Vec<Scenario> {
-        self.clone_selected(patterns)
-    }
-
-    /// [`Library::select`] without copying: a run keeps one copy of its scenarios.
-    pub fn into_selected(self, patterns: &[String]) -> Vec<Scenario> {
-        if patterns.is_empty() {
-            return self.scenarios;
-        }
-        self.clone_selected(patterns)
-    }
-
-    fn clone_selected(&self, patterns: &[String]) -> Vec<Scenario> {
         if patterns.is_empty() {
             return self.scenarios.clone();
         }
@@ -178,6 +166,15 @@ impl Library {
             })
             .cloned()
             .collect()
+    }
+
+    /// [`Library::select`] without copying the whole library: a run keeps one copy of its
+    /// scenarios.
+    pub fn into_selected(self, patterns: &[String]) -> Vec<Scenario> {
+        if patterns.is_empty() {
+            return self.scenarios;
+        }
+        self.select(patterns)
     }
 }
 

@@ -34,6 +34,9 @@ pub struct Scenario {
     pub source: String,
 }
 
+/// How long a listen stream is collected when its step gives no `timeout_ms`.
+pub const DEFAULT_LISTEN_MS: u64 = 3000;
+
 impl Scenario {
     /// A rough rank of how long the scenario waits on purpose (listen windows, polls, streams it
     /// leaves): runs start the longest waits first so they overlap the many short scenarios
@@ -45,7 +48,7 @@ impl Scenario {
                 let listen = s
                     .listen
                     .as_ref()
-                    .map_or(0, |l| l.timeout_ms.unwrap_or(3000));
+                    .map_or(0, |l| l.timeout_ms.unwrap_or(DEFAULT_LISTEN_MS));
                 let poll = s.poll.as_ref().map_or(0, |_| 500);
                 let slow = s
                     .request

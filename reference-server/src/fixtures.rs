@@ -238,7 +238,11 @@ fn all_tool_definitions(state: &AppState) -> Vec<Value> {
             json!({"type": "number", "description": "Row limit", "x-mcp-header": "Limit"});
     }
     let run_id = || json!({"type": "object", "properties": {"runId": {"type": "string", "description": "Client-chosen id of the run"}}, "required": ["runId"], "additionalProperties": false});
-    let slow_input = || json!({"type": "object", "properties": {"runId": {"type": "string", "description": "Client-chosen id of the run"}, "steps": {"type": "integer", "minimum": 1, "maximum": 30, "description": "Progress steps of 100 ms before the result (default and most: 30)"}}, "required": ["runId"], "additionalProperties": false});
+    let slow_input = || {
+        let mut schema = run_id();
+        schema["properties"]["steps"] = json!({"type": "integer", "minimum": 1, "maximum": 30, "description": "Progress steps of 100 ms before the result (default and most: 30)"});
+        schema
+    };
     let uri_arg = json!({"type": "object", "properties": {"uri": {"type": "string", "description": "Resource URI"}}, "required": ["uri"], "additionalProperties": false});
     // Page 1 (TOOLS_PAGE_SIZE = 5) holds the tools the single-page list checks look at.
     let mut tools = vec![
@@ -548,8 +552,8 @@ fn run_id(args: &Map<String, Value>) -> Result<String, RpcError> {
 /// Steps of `test_slow_cancellable` (one every [`SLOW_STEP`]) unless the call gives `steps`.
 const SLOW_STEPS: u32 = 30;
 
-/// The optional `steps` argument of `test_slow_cancellable` (1 to 30, the default): scenarios
-/// that only need the run to outlast a disconnect ask for fewer.
+/// The optional `steps` argument of `test_slow_cancellable` (1 to 30, the default): a run that
+/// is only read to its end (cancellation-disconnect's control run) asks for fewer.
 fn slow_steps(args: &Map<String, Value>) -> Result<u32, RpcError> {
     match args.get("steps") {
         None => Ok(SLOW_STEPS),

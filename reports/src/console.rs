@@ -230,28 +230,12 @@ fn check_entry<'a>(
                 check_heading(check),
                 check.message
             );
-            if let Some(b) = &check.baseline {
-                let _ = writeln!(
-                    out,
-                    "{}expected by the baseline (line {}: {})",
-                    " ".repeat(DETAIL_INDENT),
-                    b.line,
-                    b.entry
-                );
-            }
+            baseline_line(out, check);
         }
         Status::Fail | Status::Warn | Status::Error => {
             let tag = padded_tag(color, check.status, status_tag(check.status));
             let _ = writeln!(out, "    {tag}  {}", check_heading(check));
-            if let Some(b) = &check.baseline {
-                let _ = writeln!(
-                    out,
-                    "{}expected by the baseline (line {}: {})",
-                    " ".repeat(DETAIL_INDENT),
-                    b.line,
-                    b.entry
-                );
-            }
+            baseline_line(out, check);
             let step = check.step.as_deref().unwrap_or("");
             let first_for_step = check.exchange.is_none() || !shown_steps.contains(&step);
             if check.exchange.is_some() && first_for_step {
@@ -323,6 +307,19 @@ pub(crate) fn detail_lines(check: &CheckRecord, with_exchange: bool) -> Vec<Stri
         lines.push(format!("reproduce: {c}"));
     }
     lines
+}
+
+/// The baseline entry that expects this check, under the check's heading.
+fn baseline_line(out: &mut String, check: &CheckRecord) {
+    if let Some(b) = &check.baseline {
+        let _ = writeln!(
+            out,
+            "{}expected by the baseline (line {}: {})",
+            " ".repeat(DETAIL_INDENT),
+            b.line,
+            b.entry
+        );
+    }
 }
 
 fn exchange_lines(lines: &mut Vec<String>, x: &Exchange) {

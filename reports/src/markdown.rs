@@ -98,20 +98,12 @@ pub(crate) fn render(record: &RunRecord) -> String {
             }
             out.push('\n');
         }
-        if !b.expected.is_empty() {
-            let _ = writeln!(out, "Expected failures (still failing):\n");
-            for e in &b.expected {
-                let _ = writeln!(out, "- line {}: `{}`", e.line, e.entry.replace('`', "'"));
-            }
-            out.push('\n');
-        }
-        if !b.unmatched.is_empty() {
-            let _ = writeln!(out, "Entries that matched no check in this run:\n");
-            for e in &b.unmatched {
-                let _ = writeln!(out, "- line {}: `{}`", e.line, e.entry.replace('`', "'"));
-            }
-            out.push('\n');
-        }
+        entry_list(&mut out, "Expected failures (still failing):", &b.expected);
+        entry_list(
+            &mut out,
+            "Entries that matched no check in this run:",
+            &b.unmatched,
+        );
     }
     if let Some(f) = &record.fuzz {
         let _ = writeln!(
@@ -143,6 +135,18 @@ pub(crate) fn render(record: &RunRecord) -> String {
         }
     }
     out
+}
+
+/// A titled list of baseline entries with their line numbers (nothing when there are none).
+fn entry_list(out: &mut String, title: &str, entries: &[crate::record::BaselineEntry]) {
+    if entries.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "{title}\n");
+    for e in entries {
+        let _ = writeln!(out, "- line {}: `{}`", e.line, e.entry.replace('`', "'"));
+    }
+    out.push('\n');
 }
 
 fn failure_list(out: &mut String, checks: &[&CheckRecord]) {
