@@ -1590,7 +1590,7 @@ impl Runner {
                 .await;
             let deadline = tokio::time::Instant::now() + bound;
             let mut lines = Vec::new();
-            if let Some(first) = sub.next(bound).await {
+            if let Some(first) = sub.next(bound.min(LISTEN_ESTABLISH)).await {
                 lines.push(first);
             }
             let ex = Exchanged::new(
@@ -1607,6 +1607,8 @@ impl Runner {
                     done: None,
                     method,
                     sent_id,
+                    deadline,
+                    bound,
                     stdio: Some(StdioListen {
                         sub,
                         lines,
@@ -1624,6 +1626,7 @@ impl Runner {
         req.timeout = Some(bound);
         req.stop_after_events = l.until_messages;
         req.stop_on_method = l.until_method.clone();
+        let deadline = tokio::time::Instant::now() + bound;
         let tap = StreamTap::new();
         req.tap = Some(Arc::clone(&tap));
         let mut seen = tap.seen.subscribe();
@@ -1635,7 +1638,8 @@ impl Runner {
         let transport = self.transport.clone();
         let mut task = tokio::spawn(async move { transport.send_with(&client, req).await });
         // Later steps may trigger notifications: continue only once the stream is established
-        // (its first event arrived), it ended, or the bound passed.
+        // (its first event arrived), it ended, or LISTEN_ESTABLISH passed (the stream then goes
+        // on collecting until its own bound).
         let first_event = async {
             while tap.event_count() == 0 {
                 if seen.changed().await.is_err() {
@@ -1646,7 +1650,7 @@ impl Runner {
         let finished = tokio::select! {
             r = &mut task => Some(r.unwrap_or_else(|e| panic_outcome(&e))),
             _ = first_event => None,
-            _ = tokio::time::sleep(bound) => None,
+            _ = tokio::time::sleep(bound.min(LISTEN_ESTABLISH)) => None,
         };
         let outcome = match &finished {
             Some(o) => o.clone(),
@@ -1666,6 +1670,8 @@ impl Runner {
                 done: finished,
                 method,
                 sent_id,
+                deadline,
+                bound,
                 stdio: None,
                 tap: Some(tap),
             },
@@ -1716,8 +1722,19 @@ impl Runner {
                 out,
             );
         };
+        // Set when the listen bound closes the stream before the settle window has passed: the
+        // window after the triggering steps (slow ones, or a loaded machine) was not observed.
+        let mut truncated = None;
         if let Some(ms) = step.settle_ms {
             let settle = std::time::Duration::from_millis(ms);
+            if run.deadline < tokio::time::Instant::now() + settle {
+                truncated = Some(format!(
+                    "listen stream {handle:?} was closed by its timeout_ms ({} ms) before the \
+                     {ms} ms settle_ms window after the steps in between had passed, so that \
+                     window was not observed; give the listen step a longer timeout_ms",
+                    run.bound.as_millis()
+                ));
+            }
             if let Some(tap) = &run.tap {
                 tap.cut_after(settle);
             }
@@ -1725,6 +1742,7 @@ impl Runner {
                 l.deadline = l.deadline.min(tokio::time::Instant::now() + settle);
             }
         }
+        let on_stdio = run.stdio.is_some();
         let outcome = match (run.done, run.task, run.stdio) {
             (_, _, Some(mut l)) => {
                 let t = self
@@ -1773,6 +1791,18 @@ impl Runner {
                 return self.step_error(sc, step, "the listen stream was lost".into(), out);
             }
         };
+        // Over stdio the collection loop stops at the deadline; over HTTP the bound leaves the
+        // stream open on the server's side.
+        let ended_by_bound = on_stdio
+            || outcome
+                .response
+                .as_ref()
+                .and_then(|r| r.sse.as_ref())
+                .is_some_and(|s| s.end == crate::transport::StreamEnd::LeftOpen);
+        // A stream the server closed itself is judged as it is (closing is its behaviour).
+        if let Some(why) = truncated.filter(|_| ended_by_bound) {
+            return self.step_error(sc, step, why, out);
+        }
         let ex = Exchanged::new(outcome, run.method, run.sent_id, false);
         self.judge(sc, step, st, std::slice::from_ref(&ex), None, out);
         let last = ex.wire.final_json().cloned();
@@ -2666,12 +2696,20 @@ impl Exchanged {
     }
 }
 
+/// How long a listen step waits for its stream's first message before the next steps run. A
+/// stream that sends none (no acknowledgement) still collects until its `timeout_ms`, so a long
+/// bound does not hold the steps that would trigger its notifications.
+const LISTEN_ESTABLISH: std::time::Duration = std::time::Duration::from_millis(3000);
+
 /// A `listen` stream collecting in the background until its `await` step.
 pub struct ListenRun {
     task: Option<tokio::task::JoinHandle<HttpOutcome>>,
     done: Option<HttpOutcome>,
     method: Option<String>,
     sent_id: Option<Value>,
+    /// When the listen step's `timeout_ms` (`bound`) closes the stream at the latest.
+    deadline: tokio::time::Instant,
+    bound: std::time::Duration,
     stdio: Option<StdioListen>,
     /// The HTTP stream's tap, through which `settle_ms` closes it early.
     tap: Option<Arc<StreamTap>>,
