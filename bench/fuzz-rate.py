@@ -6,6 +6,8 @@ concurrency given (default 16 and 32, the default), several times each (default 
 rate read from the fuzzer's JSON record. mcpcheck and the bundled server share the process.
 
     python3 bench/fuzz-rate.py [--requests N] [--runs R] [--concurrency 16,32]
+
+MCPCHECK_BIN=PATH measures that binary instead of building target/release/mcpcheck.
 """
 import json
 import os
@@ -33,8 +35,11 @@ levels = [int(c) for c in option("--concurrency", "16,32").split(",")]
 if args:
     sys.exit(f"unknown arguments: {args}")
 
-subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "mcpcheck"], cwd=root, check=True)
-binary = os.path.join(root, "target", "release", "mcpcheck")
+# MCPCHECK_BIN measures a binary already built (another profile, say) instead of building one.
+binary = os.environ.get("MCPCHECK_BIN")
+if not binary:
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "mcpcheck"], cwd=root, check=True)
+    binary = os.path.join(root, "target", "release", "mcpcheck")
 
 print(f"live fuzzer against the bundled server, seed 1, {requests} requests, {runs} runs each")
 print(f"{'concurrency':>11}  {'median req/s':>12}  {'min':>8}  {'max':>8}  findings")

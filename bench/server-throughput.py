@@ -23,6 +23,8 @@ server and wrk share the machine's cores; the output says how many and how much 
         [--methods server/discover,tools/list,tools/call] [--timeout 10] [--retries 1]
         [--idle-wait 15] [--require-ratio]
 
+MCPCHECK_BIN=PATH serves with that binary instead of target/release/mcpcheck.
+
 This machine may be shared (builds, CI): before each measurement the driver waits (--idle-wait)
 for the machine to be idle, measures the CPU that other processes took meanwhile (column
 `other`), and repeats a disturbed measurement (--retries), keeping the least disturbed one.
@@ -53,7 +55,8 @@ PY_SERVER_DIR = os.path.join(ROOT, "bench", "python-server")
 REQUIREMENTS = os.path.join(PY_SERVER_DIR, "requirements.txt")
 VENV = os.path.join(ROOT, "target", "bench-venv")
 VENV_PY = os.path.join(VENV, "bin", "python")
-REFERENCE_BIN = os.path.join(ROOT, "target", "release", "mcpcheck")
+# MCPCHECK_BIN: a binary already built (another profile, say) instead of target/release/mcpcheck.
+REFERENCE_BIN = os.environ.get("MCPCHECK_BIN") or os.path.join(ROOT, "target", "release", "mcpcheck")
 
 REVISION = "2026-07-28"
 TOOL = "test_simple_text"

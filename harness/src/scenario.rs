@@ -120,16 +120,16 @@ pub struct Step {
     pub name: Spanned<String>,
     /// A JSON-RPC request or notification with the baseline headers and `_meta`.
     #[serde(default)]
-    pub request: Option<RequestSpec>,
+    pub request: Option<Box<RequestSpec>>,
     /// An arbitrary HTTP request, for negative tests.
     #[serde(default)]
-    pub raw: Option<RawSpec>,
+    pub raw: Option<Box<RawSpec>>,
     /// Walk every page of a paginated list.
     #[serde(default)]
-    pub paginate: Option<PaginateSpec>,
+    pub paginate: Option<Box<PaginateSpec>>,
     /// Open a `subscriptions/listen` stream that keeps collecting while later steps run.
     #[serde(default)]
-    pub listen: Option<ListenSpec>,
+    pub listen: Option<Box<ListenSpec>>,
     /// Wait for a `listen` stream (by handle) to finish and judge everything it collected.
     #[serde(default, rename = "await")]
     pub await_listen: Option<String>,
@@ -146,10 +146,10 @@ pub struct Step {
     pub eof: Option<EofSpec>,
     /// With `request`: answer `input_required` results and retry, round after round.
     #[serde(default)]
-    pub respond: Option<RespondSpec>,
+    pub respond: Option<Box<RespondSpec>>,
     /// With `request`: send it again and again until a condition holds (task polling).
     #[serde(default)]
-    pub poll: Option<PollSpec>,
+    pub poll: Option<Box<PollSpec>>,
     /// The answer is a plain HTTP resource (a metadata document, an authorization rejection),
     /// not a JSON-RPC exchange: it is not validated against the revision's schema, and `json`
     /// checks and captures read a JSON body as the document.
@@ -463,11 +463,11 @@ pub struct Expectation {
     #[serde(default)]
     pub status: Option<StatusSpec>,
     #[serde(default)]
-    pub header: Option<HeaderSpec>,
+    pub header: Option<Box<HeaderSpec>>,
     #[serde(default)]
     pub content_type: Option<OneOrMany<String>>,
     #[serde(default)]
-    pub json: Option<JsonSpec>,
+    pub json: Option<Box<JsonSpec>>,
     #[serde(default)]
     pub error: Option<i64>,
     #[serde(default)]
@@ -500,7 +500,7 @@ pub struct Expectation {
     pub error_code_allowed: Option<bool>,
     /// On `paginate` steps: judges the walk as a whole.
     #[serde(default)]
-    pub pages: Option<PagesSpec>,
+    pub pages: Option<Box<PagesSpec>>,
     /// On `repeat` steps: the value at this pointer is equal in every repetition.
     #[serde(default)]
     pub same: Option<String>,
@@ -532,21 +532,21 @@ pub struct Expectation {
     /// (`working` ⇄ `input_required` → `completed` | `failed` | `cancelled`, terminal states
     /// never change).
     #[serde(default)]
-    pub task_transitions: Option<TransitionsSpec>,
+    pub task_transitions: Option<Box<TransitionsSpec>>,
     /// On `poll` steps: an `inputRequests` key never changes its request and never comes back
     /// after it was answered.
     #[serde(default)]
     pub input_keys: Option<InputKeysSpec>,
     /// The `WWW-Authenticate` header holds a Bearer challenge; optionally about one parameter.
     #[serde(default)]
-    pub challenge: Option<ChallengeSpec>,
+    pub challenge: Option<Box<ChallengeSpec>>,
     /// The body is a valid OAuth document of this kind (`ProtectedResourceMetadata`,
     /// `AuthorizationServerMetadata`), by mcpcheck's own schema.
     #[serde(default)]
     pub document: Option<String>,
     /// Two values (typically captured variables) differ.
     #[serde(default)]
-    pub differs: Option<DiffersSpec>,
+    pub differs: Option<Box<DiffersSpec>>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
