@@ -1612,7 +1612,6 @@ impl Runner {
                     stdio: Some(StdioListen {
                         sub,
                         lines,
-                        deadline,
                         until: l.until_messages,
                         until_method: l.until_method.clone(),
                         request: req,
@@ -1714,7 +1713,7 @@ impl Runner {
         st: &mut ScenarioState,
         out: &mut Vec<CheckRecord>,
     ) {
-        let Some(mut run) = st.listens.remove(handle) else {
+        let Some(run) = st.listens.remove(handle) else {
             return self.step_error(
                 sc,
                 step,
@@ -1725,6 +1724,8 @@ impl Runner {
         // Set when the listen bound closes the stream before the settle window has passed: the
         // window after the triggering steps (slow ones, or a loaded machine) was not observed.
         let mut truncated = None;
+        // When a stdio subscription stops collecting (HTTP streams are cut through their tap).
+        let mut collect_until = run.deadline;
         if let Some(ms) = step.settle_ms {
             let settle = std::time::Duration::from_millis(ms);
             if run.deadline < tokio::time::Instant::now() + settle {
@@ -1738,9 +1739,7 @@ impl Runner {
             if let Some(tap) = &run.tap {
                 tap.cut_after(settle);
             }
-            if let Some(l) = run.stdio.as_mut() {
-                l.deadline = l.deadline.min(tokio::time::Instant::now() + settle);
-            }
+            collect_until = collect_until.min(tokio::time::Instant::now() + settle);
         }
         let on_stdio = run.stdio.is_some();
         let outcome = match (run.done, run.task, run.stdio) {
@@ -1759,9 +1758,7 @@ impl Runner {
                 // Lines that came before the await (usually the acknowledgement) count too.
                 let mut arrived = l.lines.iter().any(|x| is_awaited(x));
                 while !arrived && l.until.is_none_or(|n| l.lines.len() < n) {
-                    let left = l
-                        .deadline
-                        .saturating_duration_since(tokio::time::Instant::now());
+                    let left = collect_until.saturating_duration_since(tokio::time::Instant::now());
                     if left.is_zero() {
                         break;
                     }
@@ -2719,7 +2716,6 @@ pub struct ListenRun {
 struct StdioListen {
     sub: crate::stdio::Subscription,
     lines: Vec<String>,
-    deadline: tokio::time::Instant,
     until: Option<usize>,
     until_method: Option<String>,
     request: HttpRequest,

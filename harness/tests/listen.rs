@@ -43,12 +43,12 @@ fn assert_all_pass(checks: &[CheckRecord]) {
     }
 }
 
-#[tokio::test]
-async fn until_method_closes_the_stream_when_the_notification_arrives() {
-    let yaml = format!(
+/// A tools stream ended by `until_method`, a tool change, and the await that expects it.
+fn tool_change_scenario() -> String {
+    format!(
         r#"
-id: until-method
-title: until_method
+id: tool-change
+title: until_method on a tool change
 area: test
 steps:
   - name: listen
@@ -76,7 +76,12 @@ steps:
         req: SUB-07
         id: arrived
 "#
-    );
+    )
+}
+
+#[tokio::test]
+async fn until_method_closes_the_stream_when_the_notification_arrives() {
+    let yaml = tool_change_scenario();
     let (ms, checks) = run(&yaml).await;
     assert_all_pass(&checks);
     assert!(
@@ -186,38 +191,7 @@ steps:
 /// arrives on the stream, which the bound alone would have closed first.
 #[tokio::test]
 async fn a_stream_without_acknowledgement_does_not_hold_the_steps_for_its_bound() {
-    let yaml = format!(
-        r#"
-id: no-ack
-title: no acknowledgement
-area: test
-steps:
-  - name: listen
-    listen:
-      handle: tools
-      params: {{notifications: {{toolsListChanged: true}}}}
-      until_method: notifications/tools/list_changed
-      timeout_ms: {BOUND_MS}
-    expect:
-      - json: {{pointer: /method, equals: notifications/subscriptions/acknowledged, in: first}}
-        req: SUB-03
-        id: ack-1
-  - name: change
-    request:
-      method: tools/call
-      params: {{name: test_trigger_tool_change, arguments: {{}}}}
-    expect:
-      - json: {{pointer: /result/resultType, exists: true}}
-        req: STATELESS-09
-        id: changed-1
-  - name: the stream
-    await: tools
-    expect:
-      - json: {{pointer: /method, equals: notifications/tools/list_changed, in: any}}
-        req: SUB-07
-        id: arrived
-"#
-    );
+    let yaml = tool_change_scenario();
     let (ms, checks) = run_with(&yaml, Some("listen-no-ack")).await;
     let status = |id: &str| checks.iter().find(|c| c.id == id).map(|c| c.status);
     assert_eq!(status("ack-1"), Some(Status::Fail), "{checks:#?}");
